@@ -1,0 +1,10 @@
+//! `miband collect` (not yet implemented).
+
+/// Arguments of `miband collect`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Runs the subcommand; returns the process exit code.
+pub fn run(_args: Args) -> anyhow::Result<i32> {
+    anyhow::bail!("miband collect is not implemented yet")
+}

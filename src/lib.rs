@@ -1,0 +1,10 @@
+//! Self-hosted toolkit for Xiaomi Mi Band 4/5 fitness bands.
+//!
+//! The crate is split the way the data flows: [`protocol`] is the pure Huami byte layer (no I/O),
+//! and everything else builds on it.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod metrics;
+pub mod protocol;
+pub mod store;

@@ -1,0 +1,3 @@
+//! The Prometheus side: metric names (the contract dashboards rely on).
+
+pub mod names;

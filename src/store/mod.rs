@@ -1,0 +1,4 @@
+//! Where history lives: the miband-dc PostgreSQL schema, and a private cluster for tests and the demo.
+
+pub mod pgcluster;
+pub mod schema;
