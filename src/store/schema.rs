@@ -100,10 +100,8 @@ mod tests {
 
     #[test]
     fn versions_strictly_increase_from_one() {
-        let mut expected = 1;
-        for m in MIGRATIONS {
+        for (expected, m) in (1..).zip(MIGRATIONS) {
             assert_eq!(m.version, expected, "{}", m.name);
-            expected += 1;
         }
         assert_eq!(latest_version(), MIGRATIONS.len() as i32);
     }
