@@ -59,3 +59,147 @@ pub struct TimedSample {
     /// The minute's data.
     pub sample: ActivitySample,
 }
+
+/// The meaning of a raw kind byte, after GB's `raw & 0x0F` masking (protocol.md §4.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActivityKind {
+    /// 0: "same as before" — the previous valid kind continues.
+    NoChange,
+    /// 1: generic activity.
+    Activity,
+    /// 2: running.
+    Running,
+    /// 3: band not worn.
+    NotWorn,
+    /// 4: cycling.
+    Cycling,
+    /// 6: on the charger (so also not worn).
+    Charging,
+    /// 9: light sleep.
+    LightSleep,
+    /// 10: "ignore, except for heart rate".
+    Ignore,
+    /// 11: deep sleep.
+    DeepSleep,
+    /// 12: waking up.
+    WakeUp,
+}
+
+impl ActivityKind {
+    /// Maps a raw kind byte; `None` for codes with no known meaning (never guessed).
+    pub fn from_raw(raw: u8) -> Option<ActivityKind> {
+        Some(match raw & 0x0f {
+            0 => ActivityKind::NoChange,
+            1 => ActivityKind::Activity,
+            2 => ActivityKind::Running,
+            3 => ActivityKind::NotWorn,
+            4 => ActivityKind::Cycling,
+            6 => ActivityKind::Charging,
+            9 => ActivityKind::LightSleep,
+            10 => ActivityKind::Ignore,
+            11 => ActivityKind::DeepSleep,
+            12 => ActivityKind::WakeUp,
+            _ => return None,
+        })
+    }
+
+    /// The stable snake_case name used in JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            ActivityKind::NoChange => "no_change",
+            ActivityKind::Activity => "activity",
+            ActivityKind::Running => "running",
+            ActivityKind::NotWorn => "not_worn",
+            ActivityKind::Cycling => "cycling",
+            ActivityKind::Charging => "charging",
+            ActivityKind::LightSleep => "light_sleep",
+            ActivityKind::Ignore => "ignore",
+            ActivityKind::DeepSleep => "deep_sleep",
+            ActivityKind::WakeUp => "wake_up",
+        }
+    }
+
+    /// Light or deep sleep.
+    pub fn is_sleep(self) -> bool {
+        matches!(self, ActivityKind::LightSleep | ActivityKind::DeepSleep)
+    }
+}
+
+impl ActivitySample {
+    /// The mapped meaning of [`ActivitySample::kind`].
+    pub fn activity(&self) -> Option<ActivityKind> {
+        ActivityKind::from_raw(self.kind)
+    }
+
+    /// Decodes one sample of `size` bytes; `b` must hold at least that many.
+    pub fn decode(b: &[u8], size: SampleSize) -> Option<ActivitySample> {
+        let s = b.get(..size.bytes())?;
+        Some(ActivitySample {
+            kind: s[0],
+            intensity: s[1],
+            steps: s[2],
+            heart_rate: (s[3] != NO_HEART_RATE && s[3] != 0).then_some(s[3]),
+            extra: match size {
+                SampleSize::Four => None,
+                SampleSize::Eight => Some([s[4], s[5], s[6], s[7]]),
+            },
+        })
+    }
+
+    /// Appends the sample's bytes in `size` form (missing heart rate as 0xFF; missing extra as 0).
+    pub fn encode_into(&self, size: SampleSize, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[
+            self.kind,
+            self.intensity,
+            self.steps,
+            self.heart_rate.unwrap_or(NO_HEART_RATE),
+        ]);
+        if size == SampleSize::Eight {
+            out.extend_from_slice(&self.extra.unwrap_or([0; 4]));
+        }
+    }
+
+    /// The heart rate as miband-dc stores it: 255 for "no reading".
+    pub fn heart_rate_or_255(&self) -> u8 {
+        self.heart_rate.unwrap_or(NO_HEART_RATE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_byte_sample_with_missing_heart_rate() {
+        let s = ActivitySample::decode(&[0x70, 0x00, 0x00, 0xff], SampleSize::Four).unwrap();
+        assert_eq!(s.kind, 0x70);
+        assert_eq!(s.heart_rate, None);
+        assert_eq!(s.activity(), Some(ActivityKind::NoChange));
+        assert_eq!(s.heart_rate_or_255(), 255);
+        let mut v = Vec::new();
+        s.encode_into(SampleSize::Four, &mut v);
+        assert_eq!(v, [0x70, 0x00, 0x00, 0xff]);
+    }
+
+    #[test]
+    fn eight_byte_sample_keeps_extra() {
+        let b = [0x01, 0x20, 0x55, 0x48, 1, 2, 3, 4];
+        let s = ActivitySample::decode(&b, SampleSize::Eight).unwrap();
+        assert_eq!(
+            (s.steps, s.heart_rate, s.extra),
+            (0x55, Some(72), Some([1, 2, 3, 4]))
+        );
+        assert!(ActivitySample::decode(&b[..7], SampleSize::Eight).is_none());
+    }
+
+    #[test]
+    fn kind_mapping_follows_gadgetbridge() {
+        assert_eq!(ActivityKind::from_raw(9), Some(ActivityKind::LightSleep));
+        assert_eq!(ActivityKind::from_raw(11), Some(ActivityKind::DeepSleep));
+        assert_eq!(ActivityKind::from_raw(0x5a), Some(ActivityKind::Ignore));
+        assert_eq!(ActivityKind::from_raw(6), Some(ActivityKind::Charging));
+        assert_eq!(ActivityKind::from_raw(5), None);
+        assert_eq!(ActivityKind::from_raw(0x1f), None);
+        assert!(ActivityKind::DeepSleep.is_sleep());
+    }
+}

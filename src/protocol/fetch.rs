@@ -1,0 +1,454 @@
+//! Activity history fetch (protocol.md §4): control on 0x0004, data on 0x0005.
+//!
+//! Sequence: host `01 01 <since> 00 TZ` → band `10 01 01 <count u32> <start> TZ`; host `02` →
+//! data packets `[counter][samples…]` → band `10 02 01`; host `03` (ack: the band may drop what
+//! it sent) → band `10 03 01`. Sample i is stamped *start of the response* + i minutes — never the
+//! requested time (the satcar77 off-by-4 bug, §4.3). A counter gap aborts the round (§4.2).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::activity::{ActivitySample, SampleSize, TimedSample};
+use super::datetime::{decode_local, encode_local, BandDateTime};
+use super::error::DecodeError;
+
+/// Data type byte for per-minute activity (`HuamiFetchDataType.ACTIVITY`).
+pub const DATA_ACTIVITY: u8 = 0x01;
+
+/// What the host writes to 0x0004.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FetchCommand {
+    /// `01 <type> YY YY MM DD hh mm 00 TZ`: start a fetch of `data_type` since a band-local time.
+    Start {
+        /// Data type (1 = activity).
+        data_type: u8,
+        /// The instant to fetch from, in the band's local time and zone.
+        since: BandDateTime,
+    },
+    /// `02`: send the data.
+    FetchData,
+    /// `03`: acknowledge; the band may discard what it sent.
+    Ack,
+}
+
+impl FetchCommand {
+    /// Encodes the command (minute precision, as GB sends by default).
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            FetchCommand::Start { data_type, since } => {
+                let mut v = vec![0x01, *data_type];
+                v.extend(encode_local(&since.local, false));
+                v.extend([0x00, since.tz_quarters as u8]);
+                v
+            }
+            FetchCommand::FetchData => vec![0x02],
+            FetchCommand::Ack => vec![0x03],
+        }
+    }
+
+    /// Parses a host write (the band's side): the 10-byte minute form, the 13-byte seconds form,
+    /// `02`, and `03` (also Zepp OS's `03 xx`).
+    pub fn decode(b: &[u8]) -> Result<FetchCommand, DecodeError> {
+        const W: &str = "fetch command";
+        match b {
+            [0x01, t, rest @ ..] if rest.len() == 8 => Ok(FetchCommand::Start {
+                data_type: *t,
+                since: BandDateTime {
+                    local: decode_local(W, &rest[..6])?,
+                    tz_quarters: rest[7] as i8,
+                },
+            }),
+            [0x01, t, rest @ ..] if rest.len() == 11 => Ok(FetchCommand::Start {
+                data_type: *t,
+                since: BandDateTime {
+                    local: decode_local(W, &rest[..7])?,
+                    tz_quarters: rest[10] as i8,
+                },
+            }),
+            [0x01, ..] => Err(DecodeError::BadLength {
+                what: W,
+                got: b.len(),
+                expected: "10 or 13 bytes",
+            }),
+            [0x02] => Ok(FetchCommand::FetchData),
+            [0x03] | [0x03, _] => Ok(FetchCommand::Ack),
+            [] => Err(DecodeError::TooShort {
+                what: W,
+                need: 1,
+                got: 0,
+            }),
+            [first, ..] => Err(DecodeError::BadByte {
+                what: W,
+                offset: 0,
+                value: *first,
+            }),
+        }
+    }
+}
+
+/// What the band notifies on 0x0004.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FetchReply {
+    /// `10 01 01 <count> <start> TZ`: data ready; `count` samples from `start`.
+    Started {
+        /// Number of one-minute samples (§4.4: don't size buffers by it).
+        count: u32,
+        /// First sample's minute in the band's local time and zone.
+        start: BandDateTime,
+    },
+    /// `10 01 xx`, xx ≠ 01 (janvda saw `10 01 02` after too-quick requests).
+    StartFailed {
+        /// Status byte.
+        code: u8,
+    },
+    /// `10 02 01` (optionally with a CRC32 on Zepp OS): transfer complete.
+    Done {
+        /// Trailing CRC32, if sent.
+        crc: Option<u32>,
+    },
+    /// `10 02 xx`, xx ≠ 01: `04` = "no more fetch possible".
+    DoneFailed {
+        /// Status byte.
+        code: u8,
+    },
+    /// `10 03 xx`: answer to the ack.
+    Acked {
+        /// Status byte (01 = ok).
+        code: u8,
+    },
+    /// Any other `10 cmd status`.
+    Other {
+        /// Command byte.
+        cmd: u8,
+        /// Status byte.
+        code: u8,
+    },
+}
+
+impl FetchReply {
+    /// Parses a notification from 0x0004.
+    pub fn decode(b: &[u8]) -> Result<FetchReply, DecodeError> {
+        const W: &str = "fetch reply";
+        if b.len() < 3 {
+            return Err(DecodeError::TooShort {
+                what: W,
+                need: 3,
+                got: b.len(),
+            });
+        }
+        if b[0] != 0x10 {
+            return Err(DecodeError::BadByte {
+                what: W,
+                offset: 0,
+                value: b[0],
+            });
+        }
+        let (cmd, code) = (b[1], b[2]);
+        Ok(match (cmd, code) {
+            (0x01, 0x01) => {
+                if b.len() < 15 {
+                    return Err(DecodeError::TooShort {
+                        what: W,
+                        need: 15,
+                        got: b.len(),
+                    });
+                }
+                FetchReply::Started {
+                    count: u32::from_le_bytes([b[3], b[4], b[5], b[6]]),
+                    start: BandDateTime {
+                        local: decode_local(W, &b[7..14])?,
+                        tz_quarters: b[14] as i8,
+                    },
+                }
+            }
+            (0x01, code) => FetchReply::StartFailed { code },
+            (0x02, 0x01) => FetchReply::Done {
+                crc: b
+                    .get(3..7)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            },
+            (0x02, code) => FetchReply::DoneFailed { code },
+            (0x03, code) => FetchReply::Acked { code },
+            (cmd, code) => FetchReply::Other { cmd, code },
+        })
+    }
+
+    /// Encodes the reply as the band sends it.
+    pub fn encode(&self) -> Vec<u8> {
+        match *self {
+            FetchReply::Started { count, start } => {
+                let mut v = vec![0x10, 0x01, 0x01];
+                v.extend(count.to_le_bytes());
+                v.extend(encode_local(&start.local, true));
+                v.push(start.tz_quarters as u8);
+                v
+            }
+            FetchReply::StartFailed { code } => vec![0x10, 0x01, code],
+            FetchReply::Done { crc } => {
+                let mut v = vec![0x10, 0x02, 0x01];
+                if let Some(c) = crc {
+                    v.extend(c.to_le_bytes());
+                }
+                v
+            }
+            FetchReply::DoneFailed { code } => vec![0x10, 0x02, code],
+            FetchReply::Acked { code } => vec![0x10, 0x03, code],
+            FetchReply::Other { cmd, code } => vec![0x10, cmd, code],
+        }
+    }
+
+    /// The command name used in JSON output.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FetchReply::Started { .. } | FetchReply::StartFailed { .. } => "start",
+            FetchReply::Done { .. } | FetchReply::DoneFailed { .. } => "done",
+            FetchReply::Acked { .. } => "ack",
+            FetchReply::Other { .. } => "unknown",
+        }
+    }
+
+    /// Whether the status byte was 01.
+    pub fn ok(&self) -> bool {
+        match *self {
+            FetchReply::Started { .. } | FetchReply::Done { .. } => true,
+            FetchReply::Acked { code } | FetchReply::Other { code, .. } => code == 0x01,
+            FetchReply::StartFailed { .. } | FetchReply::DoneFailed { .. } => false,
+        }
+    }
+}
+
+/// Reassembles the 0x0005 packets of one transfer into samples, whatever the MTU: packets are
+/// buffered, so a sample split across two packets is still decoded (GB only checks that the
+/// total is a multiple of the sample size).
+#[derive(Debug, Clone)]
+pub struct HistoryAssembler {
+    size: SampleSize,
+    next_counter: u8,
+    buf: Vec<u8>,
+    samples: Vec<ActivitySample>,
+}
+
+impl HistoryAssembler {
+    /// A new transfer (counter expected to start at 0).
+    pub fn new(size: SampleSize) -> HistoryAssembler {
+        HistoryAssembler {
+            size,
+            next_counter: 0,
+            buf: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
+
+    /// Feeds one packet; returns how many new samples it completed. A counter that is not the
+    /// next one (mod 256) is a gap: the round must be retried.
+    pub fn push(&mut self, packet: &[u8]) -> Result<usize, DecodeError> {
+        let (&counter, payload) = packet.split_first().ok_or(DecodeError::TooShort {
+            what: "activity packet",
+            need: 1,
+            got: 0,
+        })?;
+        if counter != self.next_counter {
+            return Err(DecodeError::CounterGap {
+                expected: self.next_counter,
+                got: counter,
+            });
+        }
+        self.next_counter = self.next_counter.wrapping_add(1);
+        self.buf.extend_from_slice(payload);
+        let n = self.size.bytes();
+        let whole = self.buf.len() / n * n;
+        let before = self.samples.len();
+        self.samples.extend(
+            self.buf[..whole]
+                .chunks_exact(n)
+                .filter_map(|c| ActivitySample::decode(c, self.size)),
+        );
+        self.buf.drain(..whole);
+        Ok(self.samples.len() - before)
+    }
+
+    /// Samples decoded so far.
+    pub fn samples(&self) -> &[ActivitySample] {
+        &self.samples
+    }
+
+    /// Bytes of an incomplete trailing sample (non-zero at the end means a truncated transfer).
+    pub fn pending_bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The samples, stamped from the start the band announced.
+    pub fn into_timed(self, start: DateTime<Utc>) -> Vec<TimedSample> {
+        stamp(start, &self.samples)
+    }
+}
+
+/// Stamps samples: sample i is at `start` + i minutes.
+pub fn stamp(start: DateTime<Utc>, samples: &[ActivitySample]) -> Vec<TimedSample> {
+    samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| TimedSample {
+            ts: start + Duration::minutes(i as i64),
+            sample: *s,
+        })
+        .collect()
+}
+
+/// Splits encoded samples into data packets for an ATT MTU: each packet is one counter byte plus
+/// at most `mtu - 3 - 1` payload bytes, rounded down to whole samples as real bands send them.
+/// `first_counter` lets a band continue counting across rounds (counters wrap at 256).
+pub fn packetize(
+    samples: &[ActivitySample],
+    size: SampleSize,
+    mtu: usize,
+    first_counter: u8,
+) -> Vec<Vec<u8>> {
+    let n = size.bytes();
+    let room = mtu.saturating_sub(4).max(n) / n * n;
+    let mut bytes = Vec::with_capacity(samples.len() * n);
+    for s in samples {
+        s.encode_into(size, &mut bytes);
+    }
+    bytes
+        .chunks(room)
+        .enumerate()
+        .map(|(i, c)| {
+            let mut p = Vec::with_capacity(c.len() + 1);
+            p.push(first_counter.wrapping_add(i as u8));
+            p.extend_from_slice(c);
+            p
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn amazfish_capture() {
+        // Request 0101e50702110d110000, response 100101ea010000e50702110e110004 (§4.1).
+        let req = hex::decode("0101e50702110d110000").unwrap();
+        let cmd = FetchCommand::decode(&req).unwrap();
+        assert_eq!(cmd.encode(), req);
+        match cmd {
+            FetchCommand::Start { data_type, since } => {
+                assert_eq!(data_type, DATA_ACTIVITY);
+                assert_eq!(since.local.to_string(), "2021-02-17 13:17:00");
+                assert_eq!(since.tz_quarters, 0);
+            }
+            other => panic!("{other:?}"),
+        }
+        let resp = hex::decode("100101ea010000e50702110e110004").unwrap();
+        let r = FetchReply::decode(&resp).unwrap();
+        assert_eq!(r.encode(), resp);
+        match r {
+            FetchReply::Started { count, start } => {
+                assert_eq!(count, 490);
+                assert_eq!(start.to_fixed().to_rfc3339(), "2021-02-17T14:17:00+01:00");
+                // The band converted the requested instant into its own local time.
+                assert_eq!(start.to_utc(), since_utc(&req));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn since_utc(req: &[u8]) -> DateTime<Utc> {
+        match FetchCommand::decode(req).unwrap() {
+            FetchCommand::Start { since, .. } => since.to_utc(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn replies() {
+        assert_eq!(
+            FetchReply::decode(&[0x10, 0x02, 0x01]).unwrap(),
+            FetchReply::Done { crc: None }
+        );
+        assert_eq!(
+            FetchReply::decode(&[0x10, 0x02, 0x04]).unwrap(),
+            FetchReply::DoneFailed { code: 4 }
+        );
+        assert_eq!(
+            FetchReply::decode(&[0x10, 0x01, 0x02]).unwrap(),
+            FetchReply::StartFailed { code: 2 }
+        );
+        assert_eq!(
+            FetchReply::decode(&[0x10, 0x03, 0x01]).unwrap(),
+            FetchReply::Acked { code: 1 }
+        );
+        assert!(FetchReply::decode(&[0x10, 0x01, 0x01, 0]).is_err());
+        assert_eq!(
+            FetchCommand::decode(&[0x03, 0x09]).unwrap(),
+            FetchCommand::Ack
+        );
+    }
+
+    #[test]
+    fn assembler_stamps_from_response_start_and_detects_gaps() {
+        let samples: Vec<ActivitySample> = (0..10u8)
+            .map(|i| ActivitySample {
+                kind: 1,
+                intensity: i,
+                steps: i * 2,
+                heart_rate: Some(60 + i),
+                extra: None,
+            })
+            .collect();
+        let packets = packetize(&samples, SampleSize::Four, 23, 0);
+        assert_eq!(packets.len(), 3);
+        assert_eq!(packets[0].len(), 17);
+        assert_eq!(packets[2].len(), 9);
+        let mut a = HistoryAssembler::new(SampleSize::Four);
+        for p in &packets {
+            a.push(p).unwrap();
+        }
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc();
+        let timed = a.into_timed(start);
+        assert_eq!(timed[0].ts, start);
+        assert_eq!(timed[9].ts, start + Duration::minutes(9));
+        assert_eq!(timed[9].sample, samples[9]);
+
+        let mut gap = HistoryAssembler::new(SampleSize::Four);
+        gap.push(&packets[0]).unwrap();
+        assert_eq!(
+            gap.push(&packets[2]),
+            Err(DecodeError::CounterGap {
+                expected: 1,
+                got: 2
+            })
+        );
+    }
+
+    #[test]
+    fn samples_split_across_packets_and_counter_wrap() {
+        let samples: Vec<ActivitySample> = (0..300u16)
+            .map(|i| ActivitySample {
+                kind: 9,
+                intensity: 0,
+                steps: 0,
+                heart_rate: None,
+                extra: Some([i as u8, 0, 0, 0]),
+            })
+            .collect();
+        let mut bytes = Vec::new();
+        for s in &samples {
+            s.encode_into(SampleSize::Eight, &mut bytes);
+        }
+        // 5-byte payloads split 8-byte samples; 480 packets wrap the counter.
+        let mut a = HistoryAssembler::new(SampleSize::Eight);
+        for (i, c) in bytes.chunks(5).enumerate() {
+            let mut p = vec![i as u8];
+            p.extend_from_slice(c);
+            a.push(&p).unwrap();
+        }
+        assert_eq!(a.samples(), &samples[..]);
+        assert_eq!(a.pending_bytes(), 0);
+    }
+}
