@@ -53,7 +53,7 @@ impl HrCommand {
                 need: 1,
                 got: 0,
             }),
-            [0x14 | 0x15 | 0x16, ..] => Err(DecodeError::BadLength {
+            [0x14..=0x16, ..] => Err(DecodeError::BadLength {
                 what: W,
                 got: b.len(),
                 expected: "3 bytes for 15 xx yy, 2 for 14 NN, 1 for 16",
