@@ -5,6 +5,9 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod emulator;
+pub mod link;
 pub mod metrics;
 pub mod protocol;
+pub mod session;
 pub mod store;
