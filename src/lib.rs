@@ -4,6 +4,7 @@
 //! and everything else builds on it.
 #![forbid(unsafe_code)]
 
+pub mod ble;
 pub mod cli;
 pub mod emulator;
 pub mod link;

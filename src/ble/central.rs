@@ -1,0 +1,147 @@
+//! Finding the adapter and the bands: scan until a MAC shows up, connect, discover services.
+//! Errors say what a user can do about them (protocol.md §7: phone still connected, adapter).
+
+use std::time::Duration;
+
+use btleplug::api::{BDAddr, Central, CentralEvent, Manager as _, Peripheral as _, ScanFilter};
+use btleplug::platform::{Adapter, Manager, Peripheral};
+use futures::StreamExt;
+
+use super::btleplug_link::BtleLink;
+
+/// Failures of the BLE layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BleError {
+    /// D-Bus or BlueZ could not be reached.
+    #[error(
+        "cannot reach BlueZ over D-Bus: {0} (is bluetoothd running, and may this user talk to it?)"
+    )]
+    Bus(String),
+    /// No adapter at all, or not the one asked for.
+    #[error("no Bluetooth adapter{}", .0.as_ref().map(|a| format!(" named {a}")).unwrap_or_default())]
+    NoAdapter(Option<String>),
+    /// The band did not show up in a scan.
+    #[error("band {mac} not found within {secs} s: out of range, battery empty, or still connected to a phone (turn the phone's Bluetooth off)")]
+    NotFound {
+        /// The MAC.
+        mac: String,
+        /// How long we scanned.
+        secs: u64,
+    },
+    /// Connecting or discovering services failed.
+    #[error("connecting to {mac} failed: {detail}")]
+    Connect {
+        /// The MAC.
+        mac: String,
+        /// btleplug's words.
+        detail: String,
+    },
+}
+
+/// One Bluetooth adapter, ready to find and connect bands.
+#[derive(Clone)]
+pub struct BleCentral {
+    adapter: Adapter,
+    name: String,
+}
+
+impl BleCentral {
+    /// Opens the adapter called `name` (e.g. `hci0`), or the first one. Bounded in time: a bus
+    /// that does not answer is an error, not a hang.
+    pub async fn open(name: Option<&str>, timeout: Duration) -> Result<BleCentral, BleError> {
+        let fut = async {
+            let manager = Manager::new()
+                .await
+                .map_err(|e| BleError::Bus(e.to_string()))?;
+            let adapters = manager
+                .adapters()
+                .await
+                .map_err(|e| BleError::Bus(e.to_string()))?;
+            for adapter in adapters {
+                let info = adapter.adapter_info().await.unwrap_or_default();
+                let id = info.split_whitespace().next().unwrap_or("").to_string();
+                if name.is_none_or(|n| n == id) {
+                    return Ok(BleCentral { adapter, name: id });
+                }
+            }
+            Err(BleError::NoAdapter(name.map(str::to_string)))
+        };
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| BleError::Bus(format!("no answer within {} s", timeout.as_secs())))?
+    }
+
+    /// The adapter's id (`hci0`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn known(&self, addr: BDAddr) -> Option<Peripheral> {
+        self.adapter
+            .peripherals()
+            .await
+            .ok()?
+            .into_iter()
+            .find(|p| p.address() == addr)
+    }
+
+    /// Scans until the band with `mac` is seen (or `timeout`), then connects and discovers its
+    /// services.
+    pub async fn connect(&self, mac: &str, timeout: Duration) -> Result<BtleLink, BleError> {
+        let addr = BDAddr::from_str_delim(mac).map_err(|e| BleError::Connect {
+            mac: mac.to_string(),
+            detail: e.to_string(),
+        })?;
+        let bus = |e: btleplug::Error| BleError::Bus(e.to_string());
+        let peripheral = match self.known(addr).await {
+            Some(p) => p,
+            None => {
+                let mut events = self.adapter.events().await.map_err(bus)?;
+                self.adapter
+                    .start_scan(ScanFilter::default())
+                    .await
+                    .map_err(bus)?;
+                let found = tokio::time::timeout(timeout, async {
+                    while let Some(ev) = events.next().await {
+                        if let CentralEvent::DeviceDiscovered(id)
+                        | CentralEvent::DeviceUpdated(id) = ev
+                        {
+                            if let Ok(p) = self.adapter.peripheral(&id).await {
+                                if p.address() == addr {
+                                    return Some(p);
+                                }
+                            }
+                        }
+                    }
+                    None
+                })
+                .await
+                .ok()
+                .flatten();
+                let _ = self.adapter.stop_scan().await;
+                match found {
+                    Some(p) => p,
+                    None => self.known(addr).await.ok_or(BleError::NotFound {
+                        mac: mac.to_string(),
+                        secs: timeout.as_secs(),
+                    })?,
+                }
+            }
+        };
+        let err = |e: btleplug::Error| BleError::Connect {
+            mac: mac.to_string(),
+            detail: e.to_string(),
+        };
+        if !peripheral.is_connected().await.unwrap_or(false) {
+            tokio::time::timeout(timeout, peripheral.connect())
+                .await
+                .map_err(|_| BleError::Connect {
+                    mac: mac.to_string(),
+                    detail: "timed out".into(),
+                })?
+                .map_err(err)?;
+        }
+        peripheral.discover_services().await.map_err(err)?;
+        Ok(BtleLink::new(peripheral))
+    }
+}
