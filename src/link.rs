@@ -64,4 +64,8 @@ pub trait Link: Send + Sync {
     async fn notifications(&self) -> Result<NotificationStream, LinkError>;
     /// Closes the connection.
     async fn disconnect(&self) -> Result<(), LinkError>;
+    /// The name the band advertises ("Mi Smart Band 5"), which tells MB4 from MB5.
+    async fn device_name(&self) -> Option<String> {
+        None
+    }
 }

@@ -85,4 +85,13 @@ impl Link for BtleLink {
     async fn disconnect(&self) -> Result<(), LinkError> {
         self.peripheral.disconnect().await.map_err(map)
     }
+
+    async fn device_name(&self) -> Option<String> {
+        self.peripheral
+            .properties()
+            .await
+            .ok()
+            .flatten()?
+            .local_name
+    }
 }

@@ -486,3 +486,128 @@ impl Band {
         self.hr_continuous_until.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::world::{BatteryState, DayTotals};
+    use crate::protocol::heart_rate::decode_measurement;
+    use chrono::TimeZone;
+
+    struct Still;
+    impl World for Still {
+        fn sample_at(&self, _m: DateTime<Utc>) -> ActivitySample {
+            ActivitySample {
+                kind: 1,
+                intensity: 10,
+                steps: 5,
+                heart_rate: Some(70),
+                extra: None,
+            }
+        }
+        fn battery_at(&self, _t: DateTime<Utc>) -> BatteryState {
+            BatteryState {
+                level_percent: 50,
+                charging: true,
+                last_charge: None,
+                last_charge_level_percent: None,
+            }
+        }
+        fn totals_at(&self, _t: DateTime<Utc>) -> DayTotals {
+            DayTotals {
+                steps: 1,
+                meters: 1,
+                calories: 1,
+            }
+        }
+        fn heart_rate_at(&self, _t: DateTime<Utc>) -> Option<u8> {
+            Some(81)
+        }
+    }
+
+    fn band() -> (Band, DateTime<Utc>) {
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
+        let key = AuthKey::from_bytes([7; 16]);
+        let b = Band::new(
+            BandOptions::new(Model::Mb5, [1, 2, 3, 4, 5, 6], key),
+            Arc::new(Still),
+            t0,
+        );
+        (b, t0)
+    }
+
+    fn hr_values(effects: &[Effect]) -> Vec<Option<u16>> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Notify(n) if n.uuid == u::CHAR_HEART_RATE_MEASUREMENT => {
+                    Some(decode_measurement(&n.value).unwrap())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn continuous_heart_rate_stops_15_s_after_the_last_keep_alive() {
+        let (mut b, t0) = band();
+        b.set_notify(u::CHAR_HEART_RATE_MEASUREMENT, true).unwrap();
+        b.write(t0, u::CHAR_HEART_RATE_CONTROL, &[0x15, 0x01, 0x01])
+            .unwrap();
+        let mut got = 0;
+        for s in 0..40 {
+            let now = t0 + Duration::seconds(s);
+            if s == 10 {
+                b.write(now, u::CHAR_HEART_RATE_CONTROL, &[0x16]).unwrap();
+            }
+            got += hr_values(&b.tick(now)).len();
+        }
+        // Keep-alive at 10 s extends to 25 s: one reading a second until then, none after.
+        assert_eq!(got, 25);
+        assert!(!b.hr_continuous());
+        // A keep-alive alone does not restart a stopped measurement.
+        b.write(
+            t0 + Duration::seconds(41),
+            u::CHAR_HEART_RATE_CONTROL,
+            &[0x16],
+        )
+        .unwrap();
+        assert!(!b.hr_continuous());
+    }
+
+    #[test]
+    fn one_shot_after_its_delay_and_only_when_subscribed() {
+        let (mut b, t0) = band();
+        b.write(t0, u::CHAR_HEART_RATE_CONTROL, &[0x15, 0x02, 0x01])
+            .unwrap();
+        assert!(
+            hr_values(&b.tick(t0 + Duration::seconds(5))).is_empty(),
+            "not subscribed"
+        );
+        b.set_notify(u::CHAR_HEART_RATE_MEASUREMENT, true).unwrap();
+        b.write(t0, u::CHAR_HEART_RATE_CONTROL, &[0x15, 0x02, 0x01])
+            .unwrap();
+        assert!(hr_values(&b.tick(t0 + Duration::seconds(1))).is_empty());
+        assert_eq!(hr_values(&b.tick(t0 + Duration::seconds(3))), [Some(81)]);
+        assert!(hr_values(&b.tick(t0 + Duration::seconds(4))).is_empty());
+    }
+
+    #[test]
+    fn clock_write_sets_time_and_zone_and_history_is_acked_away() {
+        let (mut b, t0) = band();
+        let local = t0.naive_utc() + Duration::hours(5) + Duration::minutes(30);
+        b.write(
+            t0,
+            u::CHAR_CURRENT_TIME,
+            &CurrentTime::new(local, 22).encode(),
+        )
+        .unwrap();
+        let t = CurrentTime::decode(&b.read(t0, u::CHAR_CURRENT_TIME).unwrap()).unwrap();
+        assert_eq!(t.time.tz_quarters, 22);
+        assert_eq!(t.time.to_utc(), t0);
+        assert!(b.read(t0, u::CHAR_ACTIVITY_DATA).is_err());
+        assert!(b
+            .write(t0, crate::protocol::uuids::huami(0x0777), &[1])
+            .is_err());
+    }
+}

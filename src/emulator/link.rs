@@ -232,6 +232,10 @@ impl Link for EmulatorLink {
         drop_link(&self.shared);
         Ok(())
     }
+
+    async fn device_name(&self) -> Option<String> {
+        Some(lock(&self.shared.band).options().model.name().to_string())
+    }
 }
 
 impl Drop for EmulatorLink {

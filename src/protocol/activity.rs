@@ -23,6 +23,17 @@ impl SampleSize {
         }
     }
 
+    /// The size a band uses, from its advertised name: Mi Band 5 and 6 store 8-byte samples
+    /// (GB since d3a51a107); older bands and unknown names 4 (protocol.md §6).
+    pub fn for_band_name(name: &str) -> SampleSize {
+        let n = name.to_ascii_lowercase();
+        if n.contains("band 5") || n.contains("band 6") {
+            SampleSize::Eight
+        } else {
+            SampleSize::Four
+        }
+    }
+
     /// Parses `4` or `8`.
     pub fn from_bytes(n: usize) -> Option<SampleSize> {
         match n {
@@ -190,6 +201,23 @@ mod tests {
             (0x55, Some(72), Some([1, 2, 3, 4]))
         );
         assert!(ActivitySample::decode(&b[..7], SampleSize::Eight).is_none());
+    }
+
+    #[test]
+    fn sample_size_from_advertised_name() {
+        assert_eq!(
+            SampleSize::for_band_name("Mi Smart Band 5"),
+            SampleSize::Eight
+        );
+        assert_eq!(
+            SampleSize::for_band_name("Mi Smart Band 6"),
+            SampleSize::Eight
+        );
+        assert_eq!(
+            SampleSize::for_band_name("Mi Smart Band 4"),
+            SampleSize::Four
+        );
+        assert_eq!(SampleSize::for_band_name(""), SampleSize::Four);
     }
 
     #[test]
