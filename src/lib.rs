@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ble;
+pub mod bluez;
 pub mod cli;
 pub mod emulator;
 pub mod link;

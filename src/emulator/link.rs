@@ -94,6 +94,11 @@ impl EmulatedBand {
         }
     }
 
+    /// Whether the band is in range (an emulated BlueZ only hears bands that are).
+    pub fn is_present(&self) -> bool {
+        self.shared.present.load(Ordering::SeqCst)
+    }
+
     /// Whether a link is up.
     pub fn is_connected(&self) -> bool {
         self.shared.connected.load(Ordering::SeqCst)
