@@ -13,7 +13,8 @@ use dbus::Message;
 use super::device::DeviceState;
 use super::errors::BluezError;
 use super::props::{one, prop};
-use super::server::Server;
+use super::connection::{DeviceOp, Request};
+use super::server::{Handled, Server};
 
 /// What one client asked SetDiscoveryFilter for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -147,13 +148,13 @@ impl AdapterState {
     }
 }
 
-/// Handles an Adapter1 method; `Ok(None)` means a device worker replies later.
+/// Handles an Adapter1 method.
 pub(crate) fn call(
     server: &Arc<Server>,
     ai: usize,
     member: &str,
     msg: &Message,
-) -> Result<Option<Message>, BluezError> {
+) -> Result<Handled, BluezError> {
     let sender = msg.sender().map(|s| s.to_string()).unwrap_or_default();
     match member {
         "SetDiscoveryFilter" => {
@@ -166,9 +167,11 @@ pub(crate) fn call(
             } else {
                 a.filters.insert(sender, f);
             }
-            Ok(Some(msg.method_return()))
+            Ok(Handled::Reply(msg.method_return()))
         }
-        "StartDiscovery" => start_discovery(server, ai, sender).map(|()| Some(msg.method_return())),
+        "StartDiscovery" => {
+            start_discovery(server, ai, sender).map(|()| Handled::Reply(msg.method_return()))
+        }
         "StopDiscovery" => {
             let mut st = server.lock();
             let a = &mut st.adapters[ai];
@@ -179,19 +182,18 @@ pub(crate) fn call(
                 let path = a.path();
                 server.props_changed(&path, IFACE, one("Discovering", false));
             }
-            Ok(Some(msg.method_return()))
+            Ok(Handled::Reply(msg.method_return()))
         }
         "RemoveDevice" => {
             let target: dbus::Path = msg.read1().map_err(|_| BluezError::InvalidArguments)?;
             let st = server.lock();
             let a = &st.adapters[ai];
-            let d = a
+            let di = a
                 .devices
                 .iter()
-                .find(|d| d.exported && d.path == *target)
+                .position(|d| d.exported && d.path == *target)
                 .ok_or(BluezError::DoesNotExist)?;
-            d.enqueue(super::connection::DeviceOp::Remove(msg.duplicate().ok()));
-            Ok(None)
+            Ok(Handled::Later(ai, di, Request::Remove))
         }
         "GetDiscoveryFilters" => {
             let keys: Vec<String> = [
@@ -206,7 +208,7 @@ pub(crate) fn call(
             .iter()
             .map(|s| s.to_string())
             .collect();
-            Ok(Some(msg.method_return().append1(keys)))
+            Ok(Handled::Reply(msg.method_return().append1(keys)))
         }
         other => Err(BluezError::UnknownMethod(format!("{IFACE}.{other}"))),
     }
@@ -262,9 +264,8 @@ async fn scan(server: Arc<Server>, ai: usize, generation: u64, interval: Duratio
                 let d = &mut a.devices[di];
                 d.rssi = Some(rssi);
                 if d.exported {
-                    let mut changed = one("RSSI", rssi);
-                    changed.extend(one("ManufacturerData", d.manufacturer_data()));
-                    server.props_changed(&d.path, super::device::IFACE, changed);
+                    // The advert's data never changes, so only the RSSI is news.
+                    server.props_changed(&d.path, super::device::IFACE, one("RSSI", rssi));
                 } else {
                     d.exported = true;
                     server.interfaces_added(&d.path, d.interfaces(&adapter_path));
@@ -301,7 +302,7 @@ pub(crate) fn set(
                         changed.extend(one("Discovering", false));
                     }
                     for d in &a.devices {
-                        d.enqueue(super::connection::DeviceOp::Disconnect(None));
+                        d.enqueue(DeviceOp::Call(Request::Disconnect, None));
                     }
                 }
                 server.props_changed(&path, IFACE, changed);

@@ -83,16 +83,29 @@ impl PrivateBus {
             source,
         };
         std::fs::write(&conf, config(&dir)).map_err(io)?;
-        let mut child = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", conf.display()))
-            .args(["--nofork", "--nopidfile", "--print-address=1"])
-            .stdin(Stdio::null())
+        if !daemon_available() {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(BusError::NoDaemon("not on PATH".into()));
+        }
+        // A small shell supervises the daemon: when our end of its stdin closes (drop, or this
+        // process dying in any way, even one whose statics are never dropped) it stops the
+        // daemon and removes the directory, so no dbus-daemon outlives its user.
+        let script = r#"dbus-daemon --config-file="$1/bus.conf" --nofork --nopidfile --print-address=1 &
+d=$!
+cat >/dev/null
+kill "$d" 2>/dev/null
+wait "$d" 2>/dev/null
+rm -rf "$1""#;
+        let mut child = Command::new("sh")
+            .args(["-c", script, "miband-bus"])
+            .arg(&dir)
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| {
                 let _ = std::fs::remove_dir_all(&dir);
-                BusError::NoDaemon(e.to_string())
+                BusError::Start(format!("cannot run sh: {e}"))
             })?;
         // The daemon prints its address once it listens; read it on a helper thread so a daemon
         // that neither prints nor exits cannot block us forever.
@@ -108,7 +121,7 @@ impl PrivateBus {
         let line = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
         let address = line.trim().to_string();
         if address.is_empty() {
-            let _ = child.kill();
+            drop(child.stdin.take());
             let _ = child.wait();
             let mut err = String::new();
             if let Some(mut e) = child.stderr.take() {
@@ -138,15 +151,21 @@ impl PrivateBus {
         self.dir.join("bus.sock")
     }
 
-    /// The daemon's process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
+}
+
+fn daemon_available() -> bool {
+    Command::new("dbus-daemon")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 impl Drop for PrivateBus {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // Closing stdin makes the supervisor stop the daemon and clean up.
+        drop(self.child.stdin.take());
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -155,6 +174,16 @@ impl Drop for PrivateBus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bus_starts_and_is_gone_after_drop() {
+        let bus = PrivateBus::start().unwrap();
+        assert!(bus.address().starts_with("unix:path="), "{}", bus.address());
+        let sock = bus.socket_path();
+        assert!(sock.exists());
+        drop(bus);
+        assert!(!sock.exists());
+    }
 
     #[test]
     fn config_listens_in_its_directory() {

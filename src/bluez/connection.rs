@@ -12,22 +12,29 @@ use tokio::task::JoinHandle;
 
 use super::errors::BluezError;
 use super::gatt::{self, GattTree};
-use super::gatt_io::{self, GattCall};
+use super::gatt_io::{self, GattOp, Target};
 use super::props::{one, prop};
 use super::server::{Server, INTROSPECTABLE, PROPERTIES};
 use crate::emulator::link::{EmulatedBand, EmulatorLink};
 use crate::link::{Link, Notification, NotificationStream};
 
-/// Work for a device's worker. Calls carry the D-Bus message to reply to.
-pub(crate) enum DeviceOp {
+/// A call the device's worker carries out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Request {
     /// Device1.Connect.
-    Connect(Message),
-    /// Device1.Disconnect (`None`: the adapter was powered off).
-    Disconnect(Option<Message>),
+    Connect,
+    /// Device1.Disconnect.
+    Disconnect,
     /// Adapter1.RemoveDevice for this device.
-    Remove(Option<Message>),
+    Remove,
     /// A GattCharacteristic1/GattDescriptor1 call.
-    Gatt(GattCall),
+    Gatt(Target, GattOp),
+}
+
+/// Work for a device's worker.
+pub(crate) enum DeviceOp {
+    /// A request with the D-Bus call to answer (`None`: internal, e.g. adapter powered off).
+    Call(Request, Option<Message>),
     /// A client left the bus: its notify sessions end.
     ClientGone(String),
 }
@@ -95,39 +102,40 @@ impl Worker {
 
     async fn handle(&mut self, op: DeviceOp) {
         match op {
-            DeviceOp::Connect(msg) => {
-                let reply = match self.connect().await {
-                    Ok(()) => msg.method_return(),
-                    Err(e) => e.reply_to(&msg),
-                };
-                self.server.send(reply);
-                if self.link.is_some() {
-                    self.resolved();
-                }
-            }
-            DeviceOp::Disconnect(msg) => {
-                let r = self.disconnect().await;
+            DeviceOp::Call(request, msg) => {
+                let sender = msg.as_ref().and_then(|m| m.sender()).map(|s| s.to_string());
+                let result = self.request(request, sender.as_deref().unwrap_or("")).await;
                 if let Some(msg) = msg {
-                    self.server.send(match r {
-                        Ok(()) => msg.method_return(),
+                    self.server.send(match result {
+                        Ok(None) => msg.method_return(),
+                        Ok(Some(value)) => msg.method_return().append1(value),
                         Err(e) => e.reply_to(&msg),
                     });
                 }
-            }
-            DeviceOp::Remove(msg) => {
-                let _ = self.disconnect().await;
-                self.remove();
-                if let Some(msg) = msg {
-                    self.server.send(msg.method_return());
+                if self.link.is_some() && !self.server.lock().adapters[self.ai].devices[self.di].resolved {
+                    self.resolved();
                 }
-            }
-            DeviceOp::Gatt(call) => {
-                let reply = gatt_io::execute(&self.server, self.ai, self.di, self.link.as_ref(), call).await;
-                self.server.send(reply);
             }
             DeviceOp::ClientGone(name) => {
                 gatt_io::client_gone(&self.server, self.ai, self.di, self.link.as_ref(), &name)
                     .await
+            }
+        }
+    }
+
+    /// Runs a request; a value is ReadValue's answer.
+    async fn request(&mut self, r: Request, sender: &str) -> Result<Option<Vec<u8>>, BluezError> {
+        match r {
+            Request::Connect => self.connect().await.map(|()| None),
+            Request::Disconnect => self.disconnect().await.map(|()| None),
+            Request::Remove => {
+                let _ = self.disconnect().await;
+                self.remove();
+                Ok(None)
+            }
+            Request::Gatt(target, op) => {
+                let link = self.link.as_ref();
+                gatt_io::run(&self.server, self.ai, self.di, link, target, op, sender).await
             }
         }
     }

@@ -7,14 +7,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use dbus::arg::{cast, PropMap, RefArg};
-use dbus::Message;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::connection::DeviceOp;
+use super::connection::{DeviceOp, Request};
 use super::errors::BluezError;
 use super::gatt::{self, GattTree};
 use super::props::{manufacturer_data, one, path, prop};
-use super::server::Server;
+use super::server::{Handled, Server};
 use crate::emulator::link::EmulatedBand;
 use crate::emulator::model::Model;
 
@@ -56,8 +55,8 @@ pub(crate) struct DeviceState {
     pub ops: UnboundedSender<DeviceOp>,
 }
 
-/// `C8:0F:10:00:00:01`.
-pub(crate) fn mac_text(mac: &[u8; 6]) -> String {
+/// A MAC as BlueZ writes it: `C8:0F:10:00:00:01`.
+pub fn mac_text(mac: &[u8; 6]) -> String {
     mac.iter()
         .map(|b| format!("{b:02X}"))
         .collect::<Vec<_>>()
@@ -188,26 +187,16 @@ impl DeviceState {
 }
 
 /// Handles a Device1 method: connection changes go to the worker, which replies.
-pub(crate) fn call(
-    server: &Arc<Server>,
-    ai: usize,
-    di: usize,
-    member: &str,
-    msg: &Message,
-) -> Result<Option<Message>, BluezError> {
-    let st = server.lock();
-    let d = &st.adapters[ai].devices[di];
-    let dup = || msg.duplicate().map_err(|_| BluezError::Failed("Out of memory"));
-    match member {
-        "Connect" => d.enqueue(DeviceOp::Connect(dup()?)),
-        "Disconnect" => d.enqueue(DeviceOp::Disconnect(Some(dup()?))),
+pub(crate) fn call(ai: usize, di: usize, member: &str) -> Result<Handled, BluezError> {
+    let request = match member {
+        "Connect" => Request::Connect,
+        "Disconnect" => Request::Disconnect,
         // Mi Bands authenticate at the application layer, not by pairing (protocol.md §2).
-        "Pair" => return Err(BluezError::NotSupported),
+        "Pair" | "ConnectProfile" | "DisconnectProfile" => return Err(BluezError::NotSupported),
         "CancelPairing" => return Err(BluezError::DoesNotExist),
-        "ConnectProfile" | "DisconnectProfile" => return Err(BluezError::NotSupported),
         other => return Err(BluezError::UnknownMethod(format!("{IFACE}.{other}"))),
-    }
-    Ok(None)
+    };
+    Ok(Handled::Later(ai, di, request))
 }
 
 /// Sets a writable Device1 property.

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use dbus::arg::PropMap;
-use dbus::Message;
 use uuid::Uuid;
 
 use super::errors::BluezError;
@@ -37,16 +36,6 @@ pub(crate) enum GattOp {
     StartNotify,
     /// StopNotify.
     StopNotify,
-}
-
-/// A GATT call waiting for its device's worker.
-pub(crate) struct GattCall {
-    /// The call (to reply to; its sender owns notify sessions).
-    pub msg: Message,
-    /// The attribute.
-    pub target: Target,
-    /// What to do.
-    pub op: GattOp,
 }
 
 /// What the worker needs to know about the characteristic before talking to the band.
@@ -103,24 +92,8 @@ pub(crate) fn set_notifying(server: &Server, ai: usize, di: usize, si: usize, ci
     }
 }
 
-/// Runs a call and returns the reply.
-pub(crate) async fn execute(
-    server: &Arc<Server>,
-    ai: usize,
-    di: usize,
-    link: Option<&EmulatorLink>,
-    call: GattCall,
-) -> Message {
-    let sender = call.msg.sender().map(|s| s.to_string()).unwrap_or_default();
-    let r = run(server, ai, di, link, call.target, call.op, &sender).await;
-    match r {
-        Ok(Some(value)) => call.msg.method_return().append1(value),
-        Ok(None) => call.msg.method_return(),
-        Err(e) => e.reply_to(&call.msg),
-    }
-}
-
-async fn run(
+/// Runs a call from `sender` (who owns notify sessions); a value is ReadValue's answer.
+pub(crate) async fn run(
     server: &Arc<Server>,
     ai: usize,
     di: usize,

@@ -21,5 +21,6 @@ mod props;
 mod server;
 
 pub use bus::{BusError, PrivateBus};
+pub use device::mac_text;
 pub use emulator::{Emulator, EmulatorConfig, EmulatorError};
 pub use server::ServeError;

@@ -3,7 +3,7 @@
 //! whole tree for GetManagedObjects. The layout is BlueZ's:
 //! `/org/bluez/hciN/dev_XX_XX_XX_XX_XX_XX/serviceNNNN/charNNNN/descNNNN`.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use dbus::arg::PropMap;
 
@@ -159,32 +159,29 @@ pub(crate) fn children(st: &BluezState, obj: Obj) -> Vec<String> {
 }
 
 /// The standard interfaces every exported object lists in GetManagedObjects, as BlueZ does.
-fn with_standard(ifaces: Vec<(&'static str, PropMap)>) -> HashMap<String, PropMap> {
-    let mut m: HashMap<String, PropMap> = ifaces
-        .into_iter()
-        .map(|(n, p)| (n.to_string(), p))
-        .collect();
-    m.insert(INTROSPECTABLE.to_string(), PropMap::new());
-    m.insert(PROPERTIES.to_string(), PropMap::new());
-    m
+fn with_standard(ifaces: Vec<(&'static str, PropMap)>) -> Vec<(String, PropMap)> {
+    let mut v: Vec<(String, PropMap)> = vec![
+        (INTROSPECTABLE.to_string(), PropMap::new()),
+        (PROPERTIES.to_string(), PropMap::new()),
+    ];
+    v.extend(ifaces.into_iter().map(|(n, p)| (n.to_string(), p)));
+    v
 }
 
-/// GetManagedObjects: every object below `/`.
-pub(crate) fn managed_objects(
-    st: &BluezState,
-) -> HashMap<dbus::Path<'static>, HashMap<String, PropMap>> {
-    let mut out = HashMap::new();
-    let p = super::props::path;
-    out.insert(p("/org/bluez"), with_standard(interfaces(st, Obj::Bluez)));
+/// GetManagedObjects: every object below `/`, parents before children. The order matters:
+/// bluetoothctl drops a device it sees before its adapter.
+pub(crate) fn managed_objects(st: &BluezState) -> BTreeMap<String, Vec<(String, PropMap)>> {
+    let mut out = BTreeMap::new();
+    out.insert("/org/bluez".to_string(), with_standard(interfaces(st, Obj::Bluez)));
     for (ai, a) in st.adapters.iter().enumerate() {
-        out.insert(p(&a.path()), with_standard(interfaces(st, Obj::Adapter(ai))));
+        out.insert(a.path(), with_standard(interfaces(st, Obj::Adapter(ai))));
         for (di, d) in a.devices.iter().enumerate() {
             if !d.exported {
                 continue;
             }
-            out.insert(p(&d.path), with_standard(interfaces(st, Obj::Device(ai, di))));
+            out.insert(d.path.clone(), with_standard(interfaces(st, Obj::Device(ai, di))));
             for (path, iface, props) in d.gatt_objects() {
-                out.insert(p(&path), with_standard(vec![(iface, props)]));
+                out.insert(path, with_standard(vec![(iface, props)]));
             }
         }
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use dbus::arg::{PropMap, RefArg, Variant};
+use dbus::arg::{Dict, PropMap, RefArg, Variant};
 use dbus::channel::{Channel, MatchingReceiver, Sender};
 use dbus::message::{MatchRule, SignalArgs};
 use dbus::nonblock::stdintf::org_freedesktop_dbus::{
@@ -16,11 +16,11 @@ use dbus::nonblock::{MsgMatch, SyncConnection};
 use dbus::Message;
 
 use super::adapter::{self, AdapterState};
-use super::connection::DeviceOp;
+use super::connection::{DeviceOp, Request};
 use super::device;
 use super::errors::BluezError;
 use super::gatt;
-use super::gatt_io::{GattCall, GattOp, Target};
+use super::gatt_io::{GattOp, Target};
 use super::introspect;
 use super::objects::{self, Obj, AGENT_MANAGER};
 use super::props::{path, IoOptions};
@@ -38,6 +38,14 @@ pub(crate) struct BluezState {
     pub adapters: Vec<AdapterState>,
     /// How often a scanning adapter hears each band's advert.
     pub advertise_interval: Duration,
+}
+
+/// What the dispatcher does with a call.
+pub(crate) enum Handled {
+    /// Answer now.
+    Reply(Message),
+    /// Queue for device `di` of adapter `ai`; its worker answers.
+    Later(usize, usize, Request),
 }
 
 /// The running service.
@@ -196,13 +204,15 @@ impl Server {
 
     fn dispatch(self: &Arc<Self>, msg: Message) {
         match self.handle(&msg) {
-            Ok(Some(reply)) => self.send(reply),
-            Ok(None) => {}
+            Ok(Handled::Reply(reply)) => self.send(reply),
+            Ok(Handled::Later(ai, di, request)) => {
+                self.lock().adapters[ai].devices[di].enqueue(DeviceOp::Call(request, Some(msg)))
+            }
             Err(e) => self.send(e.reply_to(&msg)),
         }
     }
 
-    fn handle(self: &Arc<Self>, msg: &Message) -> Result<Option<Message>, BluezError> {
+    fn handle(self: &Arc<Self>, msg: &Message) -> Result<Handled, BluezError> {
         let p = msg.path().map(|p| p.to_string()).unwrap_or_default();
         let member = msg.member().map(|m| m.to_string()).unwrap_or_default();
         let obj = objects::resolve(&self.lock(), &p).ok_or(BluezError::UnknownObject(p))?;
@@ -217,30 +227,36 @@ impl Server {
                     &objects::interface_names(&st, obj),
                     &objects::children(&st, obj),
                 );
-                Ok(Some(msg.method_return().append1(x)))
+                Ok(Handled::Reply(msg.method_return().append1(x)))
             }
-            (PROPERTIES, _) => self.properties(obj, &member, msg).map(Some),
+            (PROPERTIES, _) => self.properties(obj, &member, msg).map(Handled::Reply),
             (OBJECT_MANAGER, Obj::Root) if member == "GetManagedObjects" => {
                 let all = objects::managed_objects(&self.lock());
-                Ok(Some(msg.method_return().append1(all)))
+                let dict = Dict::new(all.iter().map(|(p, ifaces)| {
+                    let inner = Dict::new(ifaces.iter().map(|(n, props)| (n.as_str(), props)));
+                    (path(p), inner)
+                }));
+                Ok(Handled::Reply(msg.method_return().append1(dict)))
             }
             (AGENT_MANAGER, Obj::Bluez) => match member.as_str() {
                 // bluetoothctl registers an agent; the bands never pair, so it is never used.
                 "RegisterAgent" | "UnregisterAgent" | "RequestDefaultAgent" => {
-                    Ok(Some(msg.method_return()))
+                    Ok(Handled::Reply(msg.method_return()))
                 }
                 _ => Err(BluezError::UnknownMethod(format!("{iface}.{member}"))),
             },
             (adapter::IFACE, Obj::Adapter(ai)) => adapter::call(self, ai, &member, msg),
-            (device::IFACE, Obj::Device(ai, di)) => device::call(self, ai, di, &member, msg),
+            (device::IFACE, Obj::Device(ai, di)) => device::call(ai, di, &member),
             (gatt::CHAR_IFACE, Obj::Char(ai, di, si, ci)) => {
-                self.gatt_call(ai, di, Target::Char(si, ci), &member, msg)
+                gatt_request(Target::Char(si, ci), &member, msg)
+                    .map(|r| Handled::Later(ai, di, Request::Gatt(r.0, r.1)))
             }
             (gatt::DESC_IFACE, Obj::Desc(ai, di, si, ci)) => {
-                self.gatt_call(ai, di, Target::Cccd(si, ci), &member, msg)
+                gatt_request(Target::Cccd(si, ci), &member, msg)
+                    .map(|r| Handled::Later(ai, di, Request::Gatt(r.0, r.1)))
             }
             _ => match dbus::channel::default_reply(msg) {
-                Some(r) => Ok(Some(r)),
+                Some(r) => Ok(Handled::Reply(r)),
                 None => Err(BluezError::UnknownMethod(format!("{iface}.{member}"))),
             },
         }
@@ -316,38 +332,24 @@ impl Server {
             other => Err(BluezError::UnknownMethod(format!("{PROPERTIES}.{other}"))),
         }
     }
+}
 
-    fn gatt_call(
-        &self,
-        ai: usize,
-        di: usize,
-        target: Target,
-        member: &str,
-        msg: &Message,
-    ) -> Result<Option<Message>, BluezError> {
-        let bad = BluezError::InvalidArguments;
-        let op = match member {
-            "ReadValue" => {
-                let o: PropMap = msg.read1().map_err(|_| bad.clone())?;
-                GattOp::Read(IoOptions::parse(&o)?)
-            }
-            "WriteValue" => {
-                let (v, o): (Vec<u8>, PropMap) = msg.read2().map_err(|_| bad.clone())?;
-                GattOp::Write(v, IoOptions::parse(&o)?)
-            }
-            "StartNotify" if matches!(target, Target::Char(..)) => GattOp::StartNotify,
-            "StopNotify" if matches!(target, Target::Char(..)) => GattOp::StopNotify,
-            "AcquireWrite" | "AcquireNotify" | "Confirm" => return Err(BluezError::NotSupported),
-            other => return Err(BluezError::UnknownMethod(other.to_string())),
-        };
-        let call = GattCall {
-            msg: msg
-                .duplicate()
-                .map_err(|_| BluezError::Failed("Out of memory"))?,
-            target,
-            op,
-        };
-        self.lock().adapters[ai].devices[di].enqueue(DeviceOp::Gatt(call));
-        Ok(None)
-    }
+/// Parses a GATT method call into what the worker does.
+fn gatt_request(target: Target, member: &str, msg: &Message) -> Result<(Target, GattOp), BluezError> {
+    let bad = BluezError::InvalidArguments;
+    let op = match member {
+        "ReadValue" => {
+            let o: PropMap = msg.read1().map_err(|_| bad.clone())?;
+            GattOp::Read(IoOptions::parse(&o)?)
+        }
+        "WriteValue" => {
+            let (v, o): (Vec<u8>, PropMap) = msg.read2().map_err(|_| bad.clone())?;
+            GattOp::Write(v, IoOptions::parse(&o)?)
+        }
+        "StartNotify" if matches!(target, Target::Char(..)) => GattOp::StartNotify,
+        "StopNotify" if matches!(target, Target::Char(..)) => GattOp::StopNotify,
+        "AcquireWrite" | "AcquireNotify" | "Confirm" => return Err(BluezError::NotSupported),
+        other => return Err(BluezError::UnknownMethod(other.to_string())),
+    };
+    Ok((target, op))
 }
