@@ -1,0 +1,340 @@
+//! The real BLE path end to end: our btleplug backend (BleCentral + BtleLink) and the session,
+//! unmodified, against the emulated BlueZ on a private dbus-daemon, plus BlueZ's own bluetoothctl.
+//!
+//! libdbus reads `DBUS_SYSTEM_BUS_ADDRESS` once per process, so every test in this binary shares
+//! one bus and one emulated BlueZ (started by the first test that needs it); each test uses bands
+//! of its own, so tests do not disturb each other.
+
+mod bluez_common;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration as StdDuration, Instant};
+
+use bluez_common::{assert_complete, band, opts, KEY};
+use chrono::{DateTime, Duration, Utc};
+use miband::ble::{BleCentral, BleError};
+use miband::bluez::{Emulator, EmulatorConfig, PrivateBus};
+use miband::emulator::link::EmulatedBand;
+use miband::emulator::model::Model;
+use miband::link::Link;
+use miband::protocol::activity::{ActivitySample, TimedSample};
+use miband::protocol::key::AuthKey;
+use miband::session::{Session, SessionError};
+
+const E2E_MB4: &str = "C8:0F:10:00:01:04";
+const E2E_MB5: &str = "C8:0F:10:00:01:05";
+const WRONG_KEY_BAND: &str = "C8:0F:10:00:02:01";
+const RIGHT_KEY_BAND: &str = "C8:0F:10:00:02:02";
+const VANISHING: &str = "C8:0F:10:00:03:01";
+const DROPPING: &str = "C8:0F:10:00:03:02";
+const CTL_BAND: &str = "C8:0F:10:00:04:01";
+const OTHER_KEY: &str = "fedcba9876543210fedcba9876543210";
+
+struct Fixture {
+    bus: PrivateBus,
+    emu: Emulator,
+    // Keeps the emulator's tasks alive for the whole test binary.
+    _rt: tokio::runtime::Runtime,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let bus = PrivateBus::start().expect("private dbus-daemon");
+        // Before any libdbus system-bus connection in this process (it caches the address).
+        std::env::set_var("DBUS_SYSTEM_BUS_ADDRESS", bus.address());
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let bands = vec![
+            band(Model::Mb4, E2E_MB4, KEY, |o| {
+                o.round_cap = 250;
+                o.clock_error = Duration::minutes(-10);
+            }),
+            band(Model::Mb5, E2E_MB5, KEY, |o| o.round_cap = 250),
+            band(Model::Mb4, WRONG_KEY_BAND, OTHER_KEY, |_| {}),
+            band(Model::Mb5, RIGHT_KEY_BAND, KEY, |o| o.history = Duration::hours(2)),
+            band(Model::Mb4, VANISHING, KEY, |o| o.round_cap = 200),
+            band(Model::Mb5, DROPPING, KEY, |o| {
+                o.round_cap = 300;
+                o.faults.drop_link_at_packet = vec![40, 333, 500];
+            }),
+            band(Model::Mb4, CTL_BAND, KEY, |_| {}),
+        ];
+        let mut config = EmulatorConfig::new(bands);
+        config.advertise_interval = StdDuration::from_millis(200);
+        // Tests may call this from inside their own runtime: start on a plain thread.
+        let address = bus.address().to_string();
+        let emu = std::thread::scope(|sc| {
+            sc.spawn(|| rt.block_on(Emulator::start(&address, config)))
+                .join()
+                .unwrap()
+        })
+        .expect("emulated BlueZ");
+        Fixture { bus, emu, _rt: rt }
+    })
+}
+
+fn emulated(mac: &str) -> EmulatedBand {
+    fixture().emu.band(mac).expect("band in fixture").clone()
+}
+
+async fn central() -> BleCentral {
+    fixture();
+    BleCentral::open(Some("hci0"), StdDuration::from_secs(10))
+        .await
+        .expect("adapter hci0")
+}
+
+/// Fetches with reconnects until caught up; fails on any duplicate. Returns the samples and how
+/// many connections failed. `on_batch` runs after each delivered round (n = rounds so far).
+async fn fetch_all(
+    central: &BleCentral,
+    address: &str,
+    model: Model,
+    max_conn: u32,
+    on_batch: impl Fn(u32) + Send + Sync,
+) -> (BTreeMap<DateTime<Utc>, ActivitySample>, u32) {
+    let b = emulated(address);
+    let key = AuthKey::from_hex(KEY).unwrap();
+    let mut got = BTreeMap::new();
+    let mut cursor = b.with_band(|b| b.oldest_held());
+    let mut failures = 0;
+    let rounds = AtomicU32::new(0);
+    for _ in 0..max_conn {
+        let link = match central.connect(address, StdDuration::from_secs(5)).await {
+            Ok(l) => l,
+            Err(e) => {
+                assert!(matches!(e, BleError::Connect { .. } | BleError::NotFound { .. }), "{e}");
+                failures += 1;
+                tokio::time::sleep(StdDuration::from_millis(500)).await;
+                continue;
+            }
+        };
+        let mut s = Session::open(&link, opts(model)).await.unwrap();
+        let mut delivered: Vec<TimedSample> = Vec::new();
+        let r = match s.authenticate(&key).await {
+            Ok(()) => {
+                s.fetch_history(cursor, 4, Utc::now, |batch| {
+                    delivered.extend(batch);
+                    on_batch(rounds.fetch_add(1, Ordering::SeqCst) + 1);
+                    async { Ok(()) }
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        for t in delivered {
+            assert!(got.insert(t.ts, t.sample).is_none(), "duplicate sample at {}", t.ts);
+            cursor = t.ts + Duration::minutes(1);
+        }
+        drop(s);
+        match r {
+            Ok(_) => {
+                let _ = link.disconnect().await;
+                return (got, failures);
+            }
+            Err(e) => {
+                assert!(
+                    matches!(
+                        e,
+                        SessionError::Link(_) | SessionError::Timeout(_) | SessionError::RoundFailed { .. }
+                    ),
+                    "{e}"
+                );
+                failures += 1;
+            }
+        }
+    }
+    panic!("not caught up after {max_conn} connections");
+}
+
+async fn full_session(central: &BleCentral, address: &str, model: Model) {
+    let b = emulated(address);
+    let link = central
+        .connect(address, StdDuration::from_secs(10))
+        .await
+        .expect("connect");
+    assert_eq!(link.device_name().await.as_deref(), Some(model.name()));
+    let mut s = Session::open(&link, opts(model)).await.unwrap();
+    s.authenticate(&AuthKey::from_hex(KEY).unwrap()).await.expect("auth");
+    let info = s.device_info().await.unwrap();
+    assert_eq!(info.software_revision.as_deref(), Some(model.software_revision()));
+    assert_eq!(info.hardware_revision.as_deref(), Some(model.hardware_revision()));
+    assert_eq!(info.pnp_id.unwrap().to_string(), "v0157p0024d0101");
+    let serial = address.replace(':', "").to_ascii_lowercase();
+    assert_eq!(info.serial_number.as_deref(), Some(serial.as_str()));
+    assert_eq!(s.battery().await.unwrap().level_percent, 77);
+    let st = s.steps().await.unwrap();
+    assert_eq!((st.steps, st.meters, st.calories), (4321, Some(3000), Some(150)));
+    assert_eq!(s.heart_rate().await.unwrap(), Some(66));
+    let c = s.sync_clock(Utc::now(), 4).await.unwrap();
+    let band_offset = b.with_band(|b| b.band_now(Utc::now()) - Utc::now());
+    assert!(band_offset.num_seconds().abs() <= 2, "clock not set: {band_offset}");
+    if model == Model::Mb4 {
+        assert!(c.corrected && (c.drift + Duration::minutes(10)).num_seconds().abs() <= 2);
+    }
+    let from = b.with_band(|b| b.oldest_held());
+    let mut got = BTreeMap::new();
+    let summary = s
+        .fetch_history(from, 4, Utc::now, |batch| {
+            for t in batch {
+                assert!(got.insert(t.ts, t.sample).is_none(), "duplicate {}", t.ts);
+            }
+            async { Ok(()) }
+        })
+        .await
+        .expect("history");
+    assert!(summary.rounds >= 3, "{} rounds", summary.rounds);
+    assert_complete(&got, from, model);
+    drop(s);
+    link.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_bands_mb4_and_mb5_end_to_end() {
+    let c = central().await;
+    assert_eq!(c.name(), "hci0");
+    tokio::join!(
+        full_session(&c, E2E_MB4, Model::Mb4),
+        full_session(&c, E2E_MB5, Model::Mb5)
+    );
+    assert!(!emulated(E2E_MB4).is_connected());
+    assert!(!emulated(E2E_MB5).is_connected());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_key_fails_clearly_and_the_other_band_is_unaffected() {
+    let c = central().await;
+    let wrong = async {
+        let link = c.connect(WRONG_KEY_BAND, StdDuration::from_secs(10)).await.unwrap();
+        let mut s = Session::open(&link, opts(Model::Mb4)).await.unwrap();
+        let e = s.authenticate(&AuthKey::from_hex(KEY).unwrap()).await.unwrap_err();
+        assert_eq!(e, SessionError::WrongKey);
+        assert!(e.is_auth_failure());
+        let text = e.to_string();
+        assert!(text.contains("wrong auth key"), "{text}");
+        assert!(!text.contains(KEY) && !text.contains(OTHER_KEY), "{text}");
+        drop(s);
+        link.disconnect().await.unwrap();
+    };
+    let right = async {
+        let (got, failures) = fetch_all(&c, RIGHT_KEY_BAND, Model::Mb5, 1, |_| {}).await;
+        assert_eq!(failures, 0);
+        let from = emulated(RIGHT_KEY_BAND).with_band(|b| b.options().history);
+        assert!(got.len() as i64 >= from.num_minutes() - 1, "{}", got.len());
+    };
+    tokio::join!(wrong, right);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn band_out_of_range_mid_fetch_comes_back_and_resumes() {
+    let c = central().await;
+    let b = emulated(VANISHING);
+    let from = b.with_band(|b| b.oldest_held());
+    let gone = Arc::new(AtomicU32::new(0));
+    let (bb, g) = (b.clone(), gone.clone());
+    // After the second round reached the sink (before its ack), the band walks away; it comes
+    // back two seconds later.
+    let (got, failures) = fetch_all(&c, VANISHING, Model::Mb4, 20, move |n| {
+        if n == 2 && g.fetch_add(1, Ordering::SeqCst) == 0 {
+            bb.set_present(false);
+            let back = bb.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(StdDuration::from_secs(2));
+                back.set_present(true);
+            });
+        }
+    })
+    .await;
+    assert_eq!(gone.load(Ordering::SeqCst), 1);
+    assert!(failures >= 2, "failures {failures}: the vanished band was not noticed");
+    assert_complete(&got, from, Model::Mb4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_drops_mid_round_resume_without_loss_or_duplicates() {
+    let c = central().await;
+    let from = emulated(DROPPING).with_band(|b| b.oldest_held());
+    let (got, failures) = fetch_all(&c, DROPPING, Model::Mb5, 12, |_| {}).await;
+    assert!(failures >= 3, "only {failures} drops hit");
+    assert_complete(&got, from, Model::Mb5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_adapter_is_a_clear_error() {
+    fixture();
+    let t = Instant::now();
+    let e = BleCentral::open(Some("hci7"), StdDuration::from_secs(5))
+        .await
+        .err()
+        .expect("no hci7");
+    assert_eq!(e, BleError::NoAdapter(Some("hci7".into())));
+    assert_eq!(e.to_string(), "no Bluetooth adapter named hci7");
+    assert!(t.elapsed() < StdDuration::from_secs(5));
+}
+
+fn bluetoothctl(args: &[&str]) -> String {
+    let out = Command::new("bluetoothctl")
+        .args(args)
+        .env("DBUS_SYSTEM_BUS_ADDRESS", fixture().bus.address())
+        .output()
+        .expect("bluetoothctl (Debian package bluez) must be installed");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    // Strip colours and prompt redraws.
+    let mut clean = String::new();
+    let mut esc = false;
+    for ch in text.chars() {
+        match (esc, ch) {
+            (false, '\u{1b}') => esc = true,
+            (true, c) if c.is_ascii_alphabetic() => esc = false,
+            (true, _) => {}
+            (false, c) => clean.push(c),
+        }
+    }
+    clean
+}
+
+#[test]
+fn bluetoothctl_lists_connects_and_walks_the_gatt_table() {
+    let f = fixture();
+    let b = emulated(CTL_BAND);
+    let scan = bluetoothctl(&["--timeout", "2", "scan", "on"]);
+    assert!(scan.contains("Discovery started"), "{scan}");
+    // NEW if this scan found it first, CHG (RSSI) if another test's scan did.
+    assert!(scan.contains(&format!("Device {CTL_BAND}")), "{scan}");
+    let devices = bluetoothctl(&["devices"]);
+    assert!(devices.contains(&format!("Device {CTL_BAND} Mi Smart Band 4")), "{devices}");
+    let conn = bluetoothctl(&["--timeout", "3", "connect", CTL_BAND]);
+    assert!(conn.contains("Connection successful"), "{conn}");
+    assert!(b.is_connected());
+    let attrs = bluetoothctl(&["--timeout", "2", "gatt.list-attributes", CTL_BAND]);
+    let dev = format!("/org/bluez/hci0/dev_{}", CTL_BAND.replace(':', "_"));
+    for want in [
+        "00000009-0000-3512-2118-0009af100700",
+        "0000fee1-0000-1000-8000-00805f9b34fb",
+        "00000005-0000-3512-2118-0009af100700",
+        "00002902-0000-1000-8000-00805f9b34fb",
+        &format!("{dev}/service000c/char000d/desc000f"),
+    ] {
+        assert!(attrs.contains(want), "{want} missing in:\n{attrs}");
+    }
+    let info = bluetoothctl(&["info", CTL_BAND]);
+    for want in [
+        "Connected: yes",
+        "Modalias: bluetooth:v0157p0024d0101",
+        "ManufacturerData Key: 0x0157",
+        "UUID: Heart Rate",
+    ] {
+        assert!(info.contains(want), "{want} missing in:\n{info}");
+    }
+    let off = bluetoothctl(&["--timeout", "3", "disconnect", CTL_BAND]);
+    assert!(off.contains("Successful disconnected"), "{off}");
+    assert!(!b.is_connected());
+    assert!(f.emu.is_running());
+}
