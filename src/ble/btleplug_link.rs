@@ -1,8 +1,9 @@
 //! [`Link`] over a connected btleplug peripheral.
 
 use async_trait::async_trait;
-use btleplug::api::{Characteristic, Peripheral as _, WriteType};
-use btleplug::platform::Peripheral;
+use btleplug::api::{Central as _, CentralEvent, Characteristic, Peripheral as _, WriteType};
+use btleplug::platform::{Adapter, Peripheral};
+use futures::stream::{self, PollNext};
 use futures::StreamExt;
 use uuid::Uuid;
 
@@ -10,12 +11,16 @@ use crate::link::{Link, LinkError, Notification, NotificationStream, WriteKind};
 
 /// A connected band.
 pub struct BtleLink {
+    adapter: Adapter,
     peripheral: Peripheral,
 }
 
 impl BtleLink {
-    pub(super) fn new(peripheral: Peripheral) -> BtleLink {
-        BtleLink { peripheral }
+    pub(super) fn new(adapter: Adapter, peripheral: Peripheral) -> BtleLink {
+        BtleLink {
+            adapter,
+            peripheral,
+        }
     }
 
     fn characteristic(&self, uuid: Uuid) -> Result<Characteristic, LinkError> {
@@ -33,11 +38,10 @@ fn map(e: btleplug::Error) -> LinkError {
         btleplug::Error::PermissionDenied => LinkError::Refused("permission denied".into()),
         other => {
             let text = other.to_string();
-            // BlueZ reports a vanished link in words, not a variant.
-            if text.contains("Not connected")
-                || text.contains("not connected")
-                || text.contains("Disconnected")
-            {
+            // BlueZ reports a vanished link in words, not a variant: "Not connected" (GATT
+            // calls), "Not Connected" (Device1.Disconnect).
+            let lower = text.to_ascii_lowercase();
+            if lower.contains("not connected") || lower.contains("disconnected") {
                 LinkError::Disconnected
             } else if text.contains("Not authorized") || text.contains("Not permitted") {
                 LinkError::Refused(text)
@@ -74,12 +78,33 @@ impl Link for BtleLink {
         self.peripheral.unsubscribe(&c).await.map_err(map)
     }
 
+    /// Ends when BlueZ reports the device disconnected, so a dropped link is noticed at once
+    /// rather than after a reply timeout. Notifications already received are delivered first.
     async fn notifications(&self) -> Result<NotificationStream, LinkError> {
-        let s = self.peripheral.notifications().await.map_err(map)?;
-        Ok(Box::pin(s.map(|n| Notification {
-            uuid: n.uuid,
-            value: n.value,
-        })))
+        let id = self.peripheral.id();
+        let gone = self
+            .adapter
+            .events()
+            .await
+            .map_err(map)?
+            .filter(move |e| {
+                let hit = matches!(e, CentralEvent::DeviceDisconnected(d) if *d == id);
+                futures::future::ready(hit)
+            })
+            .map(|_| None);
+        let values = self
+            .peripheral
+            .notifications()
+            .await
+            .map_err(map)?
+            .map(|n| {
+                Some(Notification {
+                    uuid: n.uuid,
+                    value: n.value,
+                })
+            });
+        let both = stream::select_with_strategy(values, gone, |_: &mut ()| PollNext::Left);
+        Ok(Box::pin(both.take_while(|n| futures::future::ready(n.is_some())).filter_map(futures::future::ready)))
     }
 
     async fn disconnect(&self) -> Result<(), LinkError> {

@@ -1,6 +1,7 @@
 //! Finding the adapter and the bands: scan until a MAC shows up, connect, discover services.
 //! Errors say what a user can do about them (protocol.md §7: phone still connected, adapter).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use btleplug::api::{BDAddr, Central, CentralEvent, Manager as _, Peripheral as _, ScanFilter};
@@ -43,6 +44,10 @@ pub enum BleError {
 pub struct BleCentral {
     adapter: Adapter,
     name: String,
+    /// BlueZ allows one discovery session per client ("Operation already in progress" for a
+    /// second StartDiscovery, and the first StopDiscovery ends it for both): scans by clones of
+    /// this central (e.g. one task per band) take turns.
+    scan: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl BleCentral {
@@ -50,8 +55,12 @@ impl BleCentral {
     /// that does not answer is an error, not a hang.
     pub async fn open(name: Option<&str>, timeout: Duration) -> Result<BleCentral, BleError> {
         let fut = async {
-            let manager = Manager::new()
+            // libdbus connects and says Hello synchronously (up to 25 s on a bus that accepts
+            // but does not answer): do that on a blocking thread so the timeout below holds.
+            let rt = tokio::runtime::Handle::current();
+            let manager = tokio::task::spawn_blocking(move || rt.block_on(Manager::new()))
                 .await
+                .map_err(|e| BleError::Bus(e.to_string()))?
                 .map_err(|e| BleError::Bus(e.to_string()))?;
             let adapters = manager
                 .adapters()
@@ -61,7 +70,11 @@ impl BleCentral {
                 let info = adapter.adapter_info().await.unwrap_or_default();
                 let id = info.split_whitespace().next().unwrap_or("").to_string();
                 if name.is_none_or(|n| n == id) {
-                    return Ok(BleCentral { adapter, name: id });
+                    return Ok(BleCentral {
+                        adapter,
+                        name: id,
+                        scan: Arc::new(tokio::sync::Mutex::new(())),
+                    });
                 }
             }
             Err(BleError::NoAdapter(name.map(str::to_string)))
@@ -93,6 +106,11 @@ impl BleCentral {
             detail: e.to_string(),
         })?;
         let bus = |e: btleplug::Error| BleError::Bus(e.to_string());
+        let scan_turn = match self.known(addr).await {
+            Some(_) => None,
+            None => Some(self.scan.lock().await),
+        };
+        // Another task's scan may have found it while we waited for our turn.
         let peripheral = match self.known(addr).await {
             Some(p) => p,
             None => {
@@ -128,6 +146,7 @@ impl BleCentral {
                 }
             }
         };
+        drop(scan_turn);
         let err = |e: btleplug::Error| BleError::Connect {
             mac: mac.to_string(),
             detail: e.to_string(),
@@ -142,6 +161,6 @@ impl BleCentral {
                 .map_err(err)?;
         }
         peripheral.discover_services().await.map_err(err)?;
-        Ok(BtleLink::new(peripheral))
+        Ok(BtleLink::new(self.adapter.clone(), peripheral))
     }
 }
