@@ -19,9 +19,10 @@ use miband::ble::{BleCentral, BleError};
 use miband::bluez::{Emulator, EmulatorConfig, PrivateBus};
 use miband::emulator::link::EmulatedBand;
 use miband::emulator::model::Model;
-use miband::link::Link;
+use miband::link::{Link, LinkError, WriteKind};
 use miband::protocol::activity::{ActivitySample, TimedSample};
 use miband::protocol::key::AuthKey;
+use miband::protocol::uuids as u;
 use miband::session::{Session, SessionError};
 
 const E2E_MB4: &str = "C8:0F:10:00:01:04";
@@ -31,6 +32,7 @@ const RIGHT_KEY_BAND: &str = "C8:0F:10:00:02:02";
 const VANISHING: &str = "C8:0F:10:00:03:01";
 const DROPPING: &str = "C8:0F:10:00:03:02";
 const CTL_BAND: &str = "C8:0F:10:00:04:01";
+const ERR_BAND: &str = "C8:0F:10:00:05:01";
 const OTHER_KEY: &str = "fedcba9876543210fedcba9876543210";
 
 struct Fixture {
@@ -58,13 +60,16 @@ fn fixture() -> &'static Fixture {
             }),
             band(Model::Mb5, E2E_MB5, KEY, |o| o.round_cap = 250),
             band(Model::Mb4, WRONG_KEY_BAND, OTHER_KEY, |_| {}),
-            band(Model::Mb5, RIGHT_KEY_BAND, KEY, |o| o.history = Duration::hours(2)),
+            band(Model::Mb5, RIGHT_KEY_BAND, KEY, |o| {
+                o.history = Duration::hours(2)
+            }),
             band(Model::Mb4, VANISHING, KEY, |o| o.round_cap = 200),
             band(Model::Mb5, DROPPING, KEY, |o| {
                 o.round_cap = 300;
                 o.faults.drop_link_at_packet = vec![40, 333, 500];
             }),
             band(Model::Mb4, CTL_BAND, KEY, |_| {}),
+            band(Model::Mb4, ERR_BAND, KEY, |_| {}),
         ];
         let mut config = EmulatorConfig::new(bands);
         config.advertise_interval = StdDuration::from_millis(200);
@@ -110,7 +115,10 @@ async fn fetch_all(
         let link = match central.connect(address, StdDuration::from_secs(5)).await {
             Ok(l) => l,
             Err(e) => {
-                assert!(matches!(e, BleError::Connect { .. } | BleError::NotFound { .. }), "{e}");
+                assert!(
+                    matches!(e, BleError::Connect { .. } | BleError::NotFound { .. }),
+                    "{e}"
+                );
                 failures += 1;
                 tokio::time::sleep(StdDuration::from_millis(500)).await;
                 continue;
@@ -130,7 +138,11 @@ async fn fetch_all(
             Err(e) => Err(e),
         };
         for t in delivered {
-            assert!(got.insert(t.ts, t.sample).is_none(), "duplicate sample at {}", t.ts);
+            assert!(
+                got.insert(t.ts, t.sample).is_none(),
+                "duplicate sample at {}",
+                t.ts
+            );
             cursor = t.ts + Duration::minutes(1);
         }
         drop(s);
@@ -143,7 +155,9 @@ async fn fetch_all(
                 assert!(
                     matches!(
                         e,
-                        SessionError::Link(_) | SessionError::Timeout(_) | SessionError::RoundFailed { .. }
+                        SessionError::Link(_)
+                            | SessionError::Timeout(_)
+                            | SessionError::RoundFailed { .. }
                     ),
                     "{e}"
                 );
@@ -162,20 +176,34 @@ async fn full_session(central: &BleCentral, address: &str, model: Model) {
         .expect("connect");
     assert_eq!(link.device_name().await.as_deref(), Some(model.name()));
     let mut s = Session::open(&link, opts(model)).await.unwrap();
-    s.authenticate(&AuthKey::from_hex(KEY).unwrap()).await.expect("auth");
+    s.authenticate(&AuthKey::from_hex(KEY).unwrap())
+        .await
+        .expect("auth");
     let info = s.device_info().await.unwrap();
-    assert_eq!(info.software_revision.as_deref(), Some(model.software_revision()));
-    assert_eq!(info.hardware_revision.as_deref(), Some(model.hardware_revision()));
+    assert_eq!(
+        info.software_revision.as_deref(),
+        Some(model.software_revision())
+    );
+    assert_eq!(
+        info.hardware_revision.as_deref(),
+        Some(model.hardware_revision())
+    );
     assert_eq!(info.pnp_id.unwrap().to_string(), "v0157p0024d0101");
     let serial = address.replace(':', "").to_ascii_lowercase();
     assert_eq!(info.serial_number.as_deref(), Some(serial.as_str()));
     assert_eq!(s.battery().await.unwrap().level_percent, 77);
     let st = s.steps().await.unwrap();
-    assert_eq!((st.steps, st.meters, st.calories), (4321, Some(3000), Some(150)));
+    assert_eq!(
+        (st.steps, st.meters, st.calories),
+        (4321, Some(3000), Some(150))
+    );
     assert_eq!(s.heart_rate().await.unwrap(), Some(66));
     let c = s.sync_clock(Utc::now(), 4).await.unwrap();
     let band_offset = b.with_band(|b| b.band_now(Utc::now()) - Utc::now());
-    assert!(band_offset.num_seconds().abs() <= 2, "clock not set: {band_offset}");
+    assert!(
+        band_offset.num_seconds().abs() <= 2,
+        "clock not set: {band_offset}"
+    );
     if model == Model::Mb4 {
         assert!(c.corrected && (c.drift + Duration::minutes(10)).num_seconds().abs() <= 2);
     }
@@ -212,9 +240,15 @@ async fn two_bands_mb4_and_mb5_end_to_end() {
 async fn wrong_key_fails_clearly_and_the_other_band_is_unaffected() {
     let c = central().await;
     let wrong = async {
-        let link = c.connect(WRONG_KEY_BAND, StdDuration::from_secs(10)).await.unwrap();
+        let link = c
+            .connect(WRONG_KEY_BAND, StdDuration::from_secs(10))
+            .await
+            .unwrap();
         let mut s = Session::open(&link, opts(Model::Mb4)).await.unwrap();
-        let e = s.authenticate(&AuthKey::from_hex(KEY).unwrap()).await.unwrap_err();
+        let e = s
+            .authenticate(&AuthKey::from_hex(KEY).unwrap())
+            .await
+            .unwrap_err();
         assert_eq!(e, SessionError::WrongKey);
         assert!(e.is_auth_failure());
         let text = e.to_string();
@@ -253,7 +287,10 @@ async fn band_out_of_range_mid_fetch_comes_back_and_resumes() {
     })
     .await;
     assert_eq!(gone.load(Ordering::SeqCst), 1);
-    assert!(failures >= 2, "failures {failures}: the vanished band was not noticed");
+    assert!(
+        failures >= 2,
+        "failures {failures}: the vanished band was not noticed"
+    );
     assert_complete(&got, from, Model::Mb4);
 }
 
@@ -264,6 +301,73 @@ async fn link_drops_mid_round_resume_without_loss_or_duplicates() {
     let (got, failures) = fetch_all(&c, DROPPING, Model::Mb5, 12, |_| {}).await;
     assert!(failures >= 3, "only {failures} drops hit");
     assert_complete(&got, from, Model::Mb5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bluez_errors_reach_the_session_as_link_errors() {
+    let c = central().await;
+    let b = emulated(ERR_BAND);
+    let link = c
+        .connect(ERR_BAND, StdDuration::from_secs(10))
+        .await
+        .unwrap();
+    // The fetch characteristic has no "read" flag: the band answers Read Not Permitted.
+    let e = link.read(u::CHAR_FETCH).await.unwrap_err();
+    assert_eq!(e, LinkError::Refused("Read not permitted".into()));
+    // A write request to a characteristic without "write": Write Not Permitted.
+    let e = link
+        .write(u::CHAR_FETCH, &[3], WriteKind::WithResponse)
+        .await
+        .unwrap_err();
+    assert_eq!(e, LinkError::Refused("Write not permitted".into()));
+    let mut s = Session::open(&link, opts(Model::Mb4)).await.unwrap();
+    s.authenticate(&AuthKey::from_hex(KEY).unwrap())
+        .await
+        .unwrap();
+    // The band walks away: the session hears of it at once, later calls say so.
+    b.set_present(false);
+    let t = Instant::now();
+    let e = s.heart_rate().await.unwrap_err();
+    assert!(
+        matches!(e, SessionError::Link(LinkError::Disconnected)),
+        "{e}"
+    );
+    assert!(
+        t.elapsed() < StdDuration::from_secs(3),
+        "noticed after {:?}",
+        t.elapsed()
+    );
+    assert_eq!(
+        link.read(u::CHAR_BATTERY).await.unwrap_err(),
+        LinkError::Disconnected
+    );
+    assert_eq!(
+        link.disconnect().await.unwrap_err(),
+        LinkError::Disconnected
+    );
+    drop(s);
+    // Out of range: connecting fails with BlueZ's words, within the timeout.
+    let e = c
+        .connect(ERR_BAND, StdDuration::from_secs(3))
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("le-connection-abort-by-local"),
+        "{e}"
+    );
+    b.set_present(true);
+    let link = c
+        .connect(ERR_BAND, StdDuration::from_secs(5))
+        .await
+        .unwrap();
+    let mut s = Session::open(&link, opts(Model::Mb4)).await.unwrap();
+    s.authenticate(&AuthKey::from_hex(KEY).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(s.battery().await.unwrap().level_percent, 77);
+    drop(s);
+    link.disconnect().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,7 +413,10 @@ fn bluetoothctl_lists_connects_and_walks_the_gatt_table() {
     // NEW if this scan found it first, CHG (RSSI) if another test's scan did.
     assert!(scan.contains(&format!("Device {CTL_BAND}")), "{scan}");
     let devices = bluetoothctl(&["devices"]);
-    assert!(devices.contains(&format!("Device {CTL_BAND} Mi Smart Band 4")), "{devices}");
+    assert!(
+        devices.contains(&format!("Device {CTL_BAND} Mi Smart Band 4")),
+        "{devices}"
+    );
     let conn = bluetoothctl(&["--timeout", "3", "connect", CTL_BAND]);
     assert!(conn.contains("Connection successful"), "{conn}");
     assert!(b.is_connected());

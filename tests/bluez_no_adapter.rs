@@ -16,14 +16,20 @@ async fn no_adapter_then_no_bluez_are_clear_errors() {
     let emu = Emulator::start(bus.address(), config).await.unwrap();
 
     let t = Instant::now();
-    let e = BleCentral::open(None, Duration::from_secs(5)).await.err().expect("no adapter");
+    let e = BleCentral::open(None, Duration::from_secs(5))
+        .await
+        .err()
+        .expect("no adapter");
     assert_eq!(e, BleError::NoAdapter(None));
     assert_eq!(e.to_string(), "no Bluetooth adapter");
     assert!(t.elapsed() < Duration::from_secs(5));
 
     emu.stop().await;
     let t = Instant::now();
-    let e = BleCentral::open(None, Duration::from_secs(5)).await.err().expect("no BlueZ");
+    let e = BleCentral::open(None, Duration::from_secs(5))
+        .await
+        .err()
+        .expect("no BlueZ");
     let BleError::Bus(detail) = &e else {
         panic!("{e:?}")
     };

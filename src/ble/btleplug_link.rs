@@ -38,12 +38,13 @@ fn map(e: btleplug::Error) -> LinkError {
         btleplug::Error::PermissionDenied => LinkError::Refused("permission denied".into()),
         other => {
             let text = other.to_string();
-            // BlueZ reports a vanished link in words, not a variant: "Not connected" (GATT
-            // calls), "Not Connected" (Device1.Disconnect).
+            // btleplug hands over BlueZ's error text, not its name: "Not connected" (GATT
+            // calls), "Not Connected" (Device1.Disconnect), "Operation Not Authorized",
+            // "Write not permitted".
             let lower = text.to_ascii_lowercase();
             if lower.contains("not connected") || lower.contains("disconnected") {
                 LinkError::Disconnected
-            } else if text.contains("Not authorized") || text.contains("Not permitted") {
+            } else if lower.contains("not authorized") || lower.contains("not permitted") {
                 LinkError::Refused(text)
             } else {
                 LinkError::Backend(text)
@@ -104,7 +105,10 @@ impl Link for BtleLink {
                 })
             });
         let both = stream::select_with_strategy(values, gone, |_: &mut ()| PollNext::Left);
-        Ok(Box::pin(both.take_while(|n| futures::future::ready(n.is_some())).filter_map(futures::future::ready)))
+        Ok(Box::pin(
+            both.take_while(|n| futures::future::ready(n.is_some()))
+                .filter_map(futures::future::ready),
+        ))
     }
 
     async fn disconnect(&self) -> Result<(), LinkError> {

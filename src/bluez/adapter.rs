@@ -10,10 +10,10 @@ use std::time::Duration;
 use dbus::arg::{cast, PropMap, RefArg};
 use dbus::Message;
 
+use super::connection::{DeviceOp, Request};
 use super::device::DeviceState;
 use super::errors::BluezError;
 use super::props::{one, prop};
-use super::connection::{DeviceOp, Request};
 use super::server::{Handled, Server};
 
 /// What one client asked SetDiscoveryFilter for.

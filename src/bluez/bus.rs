@@ -150,7 +150,6 @@ rm -rf "$1""#;
     pub fn socket_path(&self) -> PathBuf {
         self.dir.join("bus.sock")
     }
-
 }
 
 fn daemon_available() -> bool {

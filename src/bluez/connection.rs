@@ -112,7 +112,9 @@ impl Worker {
                         Err(e) => e.reply_to(&msg),
                     });
                 }
-                if self.link.is_some() && !self.server.lock().adapters[self.ai].devices[self.di].resolved {
+                if self.link.is_some()
+                    && !self.server.lock().adapters[self.ai].devices[self.di].resolved
+                {
                     self.resolved();
                 }
             }
@@ -248,7 +250,8 @@ impl Worker {
         let iface = super::device::IFACE;
         self.server
             .props_changed(&dev, iface, one("ServicesResolved", false));
-        self.server.props_changed(&dev, iface, one("Connected", false));
+        self.server
+            .props_changed(&dev, iface, one("Connected", false));
     }
 
     /// RemoveDevice: the object and its GATT children go away (children first).

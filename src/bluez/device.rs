@@ -232,9 +232,6 @@ mod tests {
 
     #[test]
     fn mac_is_upper_case_with_colons() {
-        assert_eq!(
-            mac_text(&[0xc8, 0x0f, 0x10, 0, 0, 1]),
-            "C8:0F:10:00:00:01"
-        );
+        assert_eq!(mac_text(&[0xc8, 0x0f, 0x10, 0, 0, 1]), "C8:0F:10:00:00:01");
     }
 }

@@ -90,8 +90,8 @@ impl Emulator {
             }
         }
         for name in &config.adapters {
-            let ok = !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let ok =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !ok {
                 return Err(EmulatorError::BadAdapterName(name.clone()));
             }
@@ -109,14 +109,17 @@ impl Emulator {
                     .map(|(di, band)| {
                         let (tx, rx) = mpsc::unbounded_channel();
                         queues.push((ai, di, band.clone(), rx));
-                        let (mac, model, mtu) =
-                            band.with_band(|b| (b.options().mac, b.options().model, b.options().mtu));
+                        let (mac, model, mtu) = band
+                            .with_band(|b| (b.options().mac, b.options().model, b.options().mtu));
                         DeviceState {
                             band: band.clone(),
                             mac,
                             model,
                             mtu: u16::try_from(mtu).unwrap_or(u16::MAX),
-                            path: format!("/org/bluez/{name}/dev_{}", mac_text(&mac).replace(':', "_")),
+                            path: format!(
+                                "/org/bluez/{name}/dev_{}",
+                                mac_text(&mac).replace(':', "_")
+                            ),
                             exported: false,
                             connected: false,
                             resolved: false,

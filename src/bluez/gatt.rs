@@ -194,7 +194,10 @@ pub(crate) fn char_props(dev: &str, s: &ServiceObj, c: &CharObj, mtu: u16) -> Pr
 pub(crate) fn desc_props(dev: &str, s: &ServiceObj, c: &CharObj, d: &DescObj) -> PropMap {
     let mut p = PropMap::new();
     p.insert("UUID".into(), prop(CCCD.to_string()));
-    p.insert("Characteristic".into(), prop(path(&char_path(dev, s.handle, c.handle))));
+    p.insert(
+        "Characteristic".into(),
+        prop(path(&char_path(dev, s.handle, c.handle))),
+    );
     if let Some(v) = &d.value {
         p.insert("Value".into(), prop(v.clone()));
     }
@@ -213,7 +216,10 @@ mod tests {
         let s0 = &t.services[0];
         let c0 = &s0.chars[0];
         assert_eq!(service_path(dev, s0.handle), format!("{dev}/service000c"));
-        assert_eq!(t.char_path(dev, 0, 0), format!("{dev}/service000c/char000d"));
+        assert_eq!(
+            t.char_path(dev, 0, 0),
+            format!("{dev}/service000c/char000d")
+        );
         // 0x000d declaration, 0x000e value, 0x000f CCCD.
         let d = c0.cccd.as_ref().unwrap();
         assert_eq!(

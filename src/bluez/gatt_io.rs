@@ -172,9 +172,9 @@ pub(crate) async fn run(
         (Target::Cccd(..), GattOp::Write(..)) => {
             Err(BluezError::NotPermitted("Write not permitted"))
         }
-        (Target::Cccd(..), GattOp::StartNotify | GattOp::StopNotify) => {
-            Err(BluezError::UnknownMethod(format!("{}.Notify", gatt::DESC_IFACE)))
-        }
+        (Target::Cccd(..), GattOp::StartNotify | GattOp::StopNotify) => Err(
+            BluezError::UnknownMethod(format!("{}.Notify", gatt::DESC_IFACE)),
+        ),
     }
 }
 
@@ -224,7 +224,9 @@ async fn write(
             // A write command to an attribute that does not take one is dropped silently.
             if has("write-without-response") {
                 match link.write(i.uuid, data, WriteKind::WithoutResponse).await {
-                    Err(LinkError::Disconnected) => return Err(BluezError::Failed("Not connected")),
+                    Err(LinkError::Disconnected) => {
+                        return Err(BluezError::Failed("Not connected"))
+                    }
                     Err(e) => tracing::debug!(error = %e, "write command dropped by the band"),
                     Ok(()) => {}
                 }

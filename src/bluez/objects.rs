@@ -50,7 +50,10 @@ pub(crate) fn resolve(st: &BluezState, path: &str) -> Option<Obj> {
         _ => {}
     }
     let mut seg = path.strip_prefix("/org/bluez/")?.split('/');
-    let ai = st.adapters.iter().position(|a| Some(a.name.as_str()) == seg.next())?;
+    let ai = st
+        .adapters
+        .iter()
+        .position(|a| Some(a.name.as_str()) == seg.next())?;
     let Some(dev) = seg.next() else {
         return Some(Obj::Adapter(ai));
     };
@@ -91,7 +94,10 @@ pub(crate) fn interfaces(st: &BluezState, obj: Obj) -> Vec<(&'static str, PropMa
         Obj::Service(ai, di, si) => tree(ai, di)
             .map(|t| {
                 let s = &t.services[si];
-                vec![(gatt::SERVICE_IFACE, gatt::service_props(&dev(ai, di).path, s))]
+                vec![(
+                    gatt::SERVICE_IFACE,
+                    gatt::service_props(&dev(ai, di).path, s),
+                )]
             })
             .unwrap_or_default(),
         Obj::Char(ai, di, si, ci) => tree(ai, di)
@@ -172,14 +178,20 @@ fn with_standard(ifaces: Vec<(&'static str, PropMap)>) -> Vec<(String, PropMap)>
 /// bluetoothctl drops a device it sees before its adapter.
 pub(crate) fn managed_objects(st: &BluezState) -> BTreeMap<String, Vec<(String, PropMap)>> {
     let mut out = BTreeMap::new();
-    out.insert("/org/bluez".to_string(), with_standard(interfaces(st, Obj::Bluez)));
+    out.insert(
+        "/org/bluez".to_string(),
+        with_standard(interfaces(st, Obj::Bluez)),
+    );
     for (ai, a) in st.adapters.iter().enumerate() {
         out.insert(a.path(), with_standard(interfaces(st, Obj::Adapter(ai))));
         for (di, d) in a.devices.iter().enumerate() {
             if !d.exported {
                 continue;
             }
-            out.insert(d.path.clone(), with_standard(interfaces(st, Obj::Device(ai, di))));
+            out.insert(
+                d.path.clone(),
+                with_standard(interfaces(st, Obj::Device(ai, di))),
+            );
             for (path, iface, props) in d.gatt_objects() {
                 out.insert(path, with_standard(vec![(iface, props)]));
             }

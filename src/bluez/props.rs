@@ -26,7 +26,10 @@ pub(crate) fn one<T: RefArg + 'static>(name: &str, value: T) -> PropMap {
 }
 
 /// `ManufacturerData` (`a{qv}`, values `ay`).
-pub(crate) fn manufacturer_data(company: u16, data: Vec<u8>) -> HashMap<u16, Variant<Box<dyn RefArg>>> {
+pub(crate) fn manufacturer_data(
+    company: u16,
+    data: Vec<u8>,
+) -> HashMap<u16, Variant<Box<dyn RefArg>>> {
     let mut m = HashMap::new();
     m.insert(company, prop(data));
     m

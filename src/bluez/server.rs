@@ -310,9 +310,7 @@ impl Server {
                 let (_, name, value): (String, String, Variant<Box<dyn RefArg>>) =
                     msg.read3().map_err(|_| bad())?;
                 match (iface.as_str(), obj) {
-                    (adapter::IFACE, Obj::Adapter(ai)) => {
-                        adapter::set(self, ai, &name, &*value.0)?
-                    }
+                    (adapter::IFACE, Obj::Adapter(ai)) => adapter::set(self, ai, &name, &*value.0)?,
                     (device::IFACE, Obj::Device(ai, di)) => {
                         device::set(self, ai, di, &name, &*value.0)?
                     }
@@ -335,7 +333,11 @@ impl Server {
 }
 
 /// Parses a GATT method call into what the worker does.
-fn gatt_request(target: Target, member: &str, msg: &Message) -> Result<(Target, GattOp), BluezError> {
+fn gatt_request(
+    target: Target,
+    member: &str,
+    msg: &Message,
+) -> Result<(Target, GattOp), BluezError> {
     let bad = BluezError::InvalidArguments;
     let op = match member {
         "ReadValue" => {

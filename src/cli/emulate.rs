@@ -64,13 +64,15 @@ pub fn parse_band(spec: &str, position: usize) -> Result<BandSpec, String> {
         ));
     }
     let mac = parse_mac(parts[0]).ok_or_else(|| {
-        format!("{at}: {:?} is not a MAC address like C8:0F:10:00:00:01", parts[0])
+        format!(
+            "{at}: {:?} is not a MAC address like C8:0F:10:00:00:01",
+            parts[0]
+        )
     })?;
     let key = AuthKey::from_hex(parts[1]).map_err(|e| format!("{at}: {e}"))?;
     let model = match parts.get(2) {
         None => Model::Mb4,
-        Some(m) => Model::parse(m)
-            .ok_or_else(|| format!("{at}: model {m:?} is not mb4 or mb5"))?,
+        Some(m) => Model::parse(m).ok_or_else(|| format!("{at}: model {m:?} is not mb4 or mb5"))?,
     };
     Ok(BandSpec { mac, key, model })
 }
@@ -78,7 +80,11 @@ pub fn parse_band(spec: &str, position: usize) -> Result<BandSpec, String> {
 fn parse_mac(s: &str) -> Option<[u8; 6]> {
     let bytes: Vec<u8> = s
         .split([':', '-'])
-        .map(|h| (h.len() == 2).then(|| u8::from_str_radix(h, 16).ok()).flatten())
+        .map(|h| {
+            (h.len() == 2)
+                .then(|| u8::from_str_radix(h, 16).ok())
+                .flatten()
+        })
         .collect::<Option<_>>()?;
     bytes.try_into().ok()
 }

@@ -67,7 +67,12 @@ pub fn mac(s: &str) -> [u8; 6] {
 }
 
 /// A band on the system clock (the emulated BlueZ serves it in real time).
-pub fn band(model: Model, address: &str, key: &str, tweak: impl FnOnce(&mut BandOptions)) -> EmulatedBand {
+pub fn band(
+    model: Model,
+    address: &str,
+    key: &str,
+    tweak: impl FnOnce(&mut BandOptions),
+) -> EmulatedBand {
     let mut o = BandOptions::new(model, mac(address), AuthKey::from_hex(key).unwrap());
     o.history = Duration::hours(12);
     o.one_shot_delay = Duration::milliseconds(300);
@@ -109,5 +114,8 @@ pub fn assert_complete(
         expect += Duration::minutes(1);
     }
     let last = *got.keys().last().unwrap();
-    assert!(Utc::now() - last < Duration::minutes(3), "not caught up: last {last}");
+    assert!(
+        Utc::now() - last < Duration::minutes(3),
+        "not caught up: last {last}"
+    );
 }

@@ -39,7 +39,12 @@ impl World for SteadyWorld {
         let (kind, intensity, steps, hr) = if awake(minute) {
             let walking = n % 5 == 0;
             let steps = if walking { 40 + (n >> 8) % 60 } else { 0 };
-            (1, 10 + (n >> 16) % 60 + steps, steps, 68 + (n >> 24) % 25 + steps / 4)
+            (
+                1,
+                10 + (n >> 16) % 60 + steps,
+                steps,
+                68 + (n >> 24) % 25 + steps / 4,
+            )
         } else {
             // Raw kind 9 = light sleep (protocol.md §4.5).
             (9, (n >> 16) % 8, 0, 52 + (n >> 24) % 8)
