@@ -125,7 +125,8 @@ pub(crate) async fn run(
         }
         (Target::Char(..), GattOp::StopNotify) => {
             let left = with_char(server, ai, di, si, ci, |c| {
-                c.clients.remove(sender).then(|| c.clients.is_empty())
+                let removed = c.clients.remove(sender);
+                removed.then_some(c.clients.is_empty())
             })
             .flatten()
             .ok_or(BluezError::Failed("No notify session started"))?;
