@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::error::Diagnostic;
-use super::secret::AuthKey;
+use crate::protocol::key::AuthKey;
 
 /// One band to collect from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +132,7 @@ fn parse_line(columns: &[&str]) -> Result<Device, Vec<String>> {
         problems.push("id: expected a band id in column 1, found an empty column".to_string());
     }
     let mac = parse_mac(columns[1]).map_err(|m| problems.push(m)).ok();
-    let key = AuthKey::parse(columns[2])
+    let key = AuthKey::from_hex(columns[2])
         .map_err(|e| problems.push(format!("token: {e}")))
         .ok();
     let name = columns
@@ -163,7 +163,7 @@ pub fn parse_mac(text: &str) -> Result<String, String> {
     let expected = "mac: expected a Bluetooth address like AA:BB:CC:DD:EE:FF";
     Err(if text.is_empty() {
         format!("{expected}, found an empty column")
-    } else if AuthKey::parse(text).is_ok() {
+    } else if AuthKey::from_hex(text).is_ok() {
         // Never echo a key, even one in the wrong column.
         format!("{expected}, found what looks like an auth key (are the columns swapped?)")
     } else {

@@ -20,10 +20,11 @@ mod spelling;
 
 use std::path::Path;
 
+pub use crate::protocol::key::{AuthKey, KeyError as AuthKeyError};
 pub use devices::{parse_mac, Device};
 pub use duration::{parse_duration, DurationError};
 pub use error::{ConfigErrors, Diagnostic};
-pub use secret::{AuthKey, AuthKeyError, Secret};
+pub use secret::Secret;
 pub use settings::{
     Database, Settings, UpdateMode, DEFAULT_MAX_CONCURRENT_BANDS, DEFAULT_METRICS_LISTEN,
     DEFAULT_STATE_DIR, MAX_CONCURRENT_BANDS, MIN_INTERVAL,
