@@ -198,7 +198,11 @@ fn kill_9_during_ingest_loses_nothing_acknowledged() {
         let (a, status, _) = run_child(name, &pg, state.path(), next, 12, kill_9);
         assert!(!status.success(), "{phase}: killed, not exited");
         assert!(a.len() >= 12, "{phase}: {a:?}");
-        eprintln!("{phase}: batches {}..={} acknowledged before the kill", next, a.last().unwrap());
+        eprintln!(
+            "{phase}: batches {}..={} acknowledged before the kill",
+            next,
+            a.last().unwrap()
+        );
         next = a.last().unwrap() + 1;
         acked.extend(a);
     }

@@ -2,12 +2,10 @@
 //! journal that holds readings while it is unreachable, and a private cluster for tests and the demo.
 
 pub mod db_config;
-pub mod frame;
 pub mod journal;
 pub mod pgcluster;
 pub mod postgres;
 pub mod record;
 pub mod schema;
 pub mod sink;
-pub mod sink_stats;
 pub mod store_error;

@@ -4,7 +4,7 @@
 //! journal must be as trustworthy as the database: every append is fsync'd before it returns.
 //!
 //! Layout of the state directory's `journal/` folder:
-//! - `<first seq, 20 digits>.seg`: segment files of [`frame`](super::frame)d records, appended in
+//! - `<first seq, 20 digits>.seg`: segment files of [`frame`]d records, appended in
 //!   order; a new segment starts once the current one exceeds `segment_bytes`.
 //! - `checkpoint`: the highest sequence number already written to the database (replaced
 //!   atomically), so a restart does not replay it again (replays are idempotent anyway).
@@ -25,7 +25,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::frame::{self, Frame};
+mod checkpoint;
+pub mod frame;
+
+use self::checkpoint::{read_checkpoint, write_checkpoint};
+use self::frame::Frame;
 use super::record::{BandRecord, Record};
 
 /// Limits of a journal.
@@ -118,7 +122,7 @@ struct Position {
     offset: u64,
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
     move |source| JournalError::Io {
         path: path.to_path_buf(),
         source,
@@ -126,7 +130,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
 }
 
 /// Makes directory entries (created, renamed, removed files) durable.
-fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), JournalError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io_err(dir))
@@ -398,28 +402,4 @@ fn read_entry(r: &mut impl Read, path: &Path) -> Result<Option<JournalEntry>, Jo
             "record changed on disk since the journal was opened",
         ))),
     }
-}
-
-fn read_checkpoint(dir: &Path) -> u64 {
-    let path = dir.join("checkpoint");
-    match fs::read_to_string(&path) {
-        Ok(s) => s.trim().parse().unwrap_or_else(|_| {
-            // Replays are idempotent, so starting over is safe, only slower.
-            tracing::warn!(file = %path.display(), "journal checkpoint unreadable; replaying from the start");
-            0
-        }),
-        Err(_) => 0,
-    }
-}
-
-/// Write-to-temp, fsync, rename, fsync directory: the checkpoint is either old or new, never torn.
-fn write_checkpoint(dir: &Path, seq: u64) -> Result<(), JournalError> {
-    let tmp = dir.join("checkpoint.tmp");
-    let path = dir.join("checkpoint");
-    let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-    f.write_all(format!("{seq}\n").as_bytes())
-        .and_then(|()| f.sync_all())
-        .map_err(io_err(&tmp))?;
-    fs::rename(&tmp, &path).map_err(io_err(&path))?;
-    sync_dir(dir)
 }

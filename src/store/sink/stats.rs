@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// Counters and gauges updated by [`super::sink::Sink`]; cheap to read from any task.
+/// Counters and gauges updated by [`super::Sink`]; cheap to read from any task.
 #[derive(Debug, Default)]
 pub struct SinkStats {
     db_up: AtomicBool,
