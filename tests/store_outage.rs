@@ -185,3 +185,91 @@ async fn backlog_survives_a_restart_and_drains_without_new_writes() {
     replayer.abort();
     assert_every_minute_once(&pg, 300).await;
 }
+
+#[tokio::test]
+async fn a_record_the_database_refuses_is_set_aside_not_blocking() {
+    let pg = cluster().await;
+    let state = tempfile::tempdir().unwrap();
+    let sink = Sink::open(socket_config(&pg), state.path(), eager()).unwrap();
+    sink.write(activity(BANDS[0], 0, 10)).await.unwrap();
+    // A rule the database enforces but the collector cannot know about.
+    let su = pg.connect_superuser(DB).await.unwrap();
+    su.batch_execute("ALTER TABLE heartraterecord ADD CONSTRAINT plausible CHECK (bpm < 200)")
+        .await
+        .unwrap();
+    let implausible = |i| miband::store::record::BandRecord {
+        mac: BANDS[0].into(),
+        record: miband::store::record::Record::HeartRate(miband::store::record::HeartRateReading {
+            ts: minute_ts(i),
+            bpm: 250,
+        }),
+    };
+    // Written directly: an error, so the caller does not acknowledge.
+    let err = sink.write(implausible(1)).await.unwrap_err();
+    assert!(matches!(err, SinkError::Store(_)), "{err:?}");
+
+    pg.stop().unwrap();
+    sink.write(implausible(2)).await.unwrap();
+    sink.write(activity(BANDS[0], 10, 20)).await.unwrap();
+    pg.start().unwrap();
+    assert_eq!(
+        sink.flush().await.unwrap(),
+        0,
+        "the refused record does not block"
+    );
+    let s = sink.stats().snapshot();
+    assert_eq!((s.records_rejected, s.journal_backlog), (1, 0));
+    let rejected =
+        std::fs::read_to_string(state.path().join("journal").join("rejected.jsonl")).unwrap();
+    assert_eq!(rejected.lines().count(), 1);
+    assert!(rejected.contains(r#""bpm":250"#), "{rejected}");
+    let su = pg.connect_superuser(DB).await.unwrap();
+    let n: i64 = su
+        .query_one("SELECT count(*) FROM activityrecord", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 20);
+}
+
+#[tokio::test]
+async fn a_full_journal_is_an_error_not_an_acknowledgement() {
+    let state = tempfile::tempdir().unwrap();
+    let nowhere = miband::store::db_config::DbConfig {
+        host: state.path().join("no-server").display().to_string(),
+        port: 5432,
+        dbname: DB.into(),
+        user: OWNER.into(),
+        password: String::new(),
+    };
+    let opts = SinkOptions {
+        journal: miband::store::journal::JournalOptions {
+            max_bytes: 20_000,
+            segment_bytes: 4_000,
+        },
+        ..eager()
+    };
+    let sink = Sink::open(nowhere, state.path(), opts).unwrap();
+    let mut acked = 0;
+    let err = loop {
+        match sink
+            .write(activity(BANDS[0], acked * 60, acked * 60 + 60))
+            .await
+        {
+            Ok(Durability::Journaled { .. }) => acked += 1,
+            Ok(d) => panic!("{d:?} without a database"),
+            Err(e) => break e,
+        }
+        assert!(acked < 1000);
+    };
+    assert!(acked > 0);
+    assert!(
+        matches!(
+            err,
+            SinkError::Journal(miband::store::journal::JournalError::Full { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(!sink.stats().snapshot().db_up);
+    assert_eq!(sink.stats().snapshot().journal_backlog, acked as u64);
+}

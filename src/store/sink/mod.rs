@@ -7,6 +7,13 @@
 //! idempotent (see [`super::postgres`]), so a crash between a commit and the journal checkpoint
 //! costs nothing but a repeat. Writes are serialised by one lock; a write's future may be dropped
 //! (e.g. at shutdown), in which case nothing was acknowledged and nothing is half-stored.
+//!
+//! Journal appends are plain blocking file I/O (a write and an fsync, milliseconds) done inside
+//! the async call: they happen only while the database is down, and a worker thread per append
+//! would buy little.
+
+mod replay;
+pub mod stats;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -17,14 +24,11 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use self::stats::SinkStats;
 use super::db_config::DbConfig;
 use super::journal::{Journal, JournalError, JournalOptions};
 use super::postgres::{Store, StoreError};
 use super::record::{BandRecord, InvalidRecord, Record};
-mod replay;
-pub mod stats;
-
-use self::stats::SinkStats;
 
 /// Tuning of a [`Sink`].
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +98,12 @@ pub enum SinkError {
     #[error("storage is shutting down")]
     Closed,
 }
+
+// Shared by every band task and the metrics endpoint.
+const _: fn() = || {
+    fn assert_shareable<T: Send + Sync + 'static>() {}
+    assert_shareable::<Sink>();
+};
 
 /// The history writer (see the module docs).
 #[derive(Debug)]
@@ -188,18 +198,24 @@ impl Sink {
         }
     }
 
-    /// Runs [`Sink::flush`] every `period` while there is backlog or no connection, so the
-    /// journal drains (and `db_up` stays true to life) even when no band is writing.
+    /// Every `period`, while there is backlog or no connection, reconnects (respecting the
+    /// backoff) and replays, so the journal drains and `db_up` stays true to life even when no
+    /// band is writing. Ends after [`Sink::shutdown`].
     pub fn spawn_replayer(self: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {
         let sink = Arc::clone(self);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(period).await;
                 let s = sink.stats.snapshot();
-                if s.journal_backlog > 0 || !s.db_up {
-                    if let Err(SinkError::Closed) = sink.flush().await {
-                        return;
-                    }
+                if s.journal_backlog == 0 && s.db_up {
+                    continue;
+                }
+                let mut g = sink.inner.lock().await;
+                if g.closed {
+                    return;
+                }
+                if g.may_try(Instant::now()) {
+                    sink.replay(&mut g, None).await;
                 }
             }
         })
