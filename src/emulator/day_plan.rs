@@ -90,7 +90,7 @@ impl Awake<'_> {
         let blocks = MINUTES_PER_DAY / FIDGET_BLOCK;
         for b in 0..blocks {
             let h = hash(seed, Purpose::Fidget, day * blocks + b);
-            if unit(h) < 0.18 {
+            if unit(h) < 0.14 {
                 let len = 2 + (h >> 8) as i64 % 5;
                 let at = b * FIDGET_BLOCK + (h >> 16) as i64 % (FIDGET_BLOCK - 2);
                 self.put(at, len, Activity::Pottering);
@@ -127,6 +127,7 @@ impl Awake<'_> {
     fn weekend(&mut self, t: &Traits, r: &mut SplitMix) {
         let level = t.activity_level;
         let routine_end = self.put(self.from, r.between(30, 80), Activity::Pottering);
+        let mut outing = true;
         if r.chance(t.run_chance * 1.3) {
             self.run(routine_end + r.between(30, 120), r);
         } else if r.chance(0.35 + 0.3 * level) {
@@ -134,8 +135,11 @@ impl Awake<'_> {
             let first = self.put(at, scaled(r.between(20, 50), level), Activity::Walking);
             let pause = self.put(first, r.between(0, 25), Activity::Sitting);
             self.put(pause, scaled(r.between(15, 45), level), Activity::Walking);
+        } else {
+            outing = false;
         }
-        if r.chance(0.6) {
+        // Nobody spends a whole weekend day on the sofa: without an outing there are errands.
+        if !outing || r.chance(0.5) {
             let mut at = 11 * 60 + r.between(0, 360);
             let end = at + r.between(30, 90);
             while at < end {
@@ -148,7 +152,7 @@ impl Awake<'_> {
             let nap = self.put(at, r.between(20, 50), Activity::LightSleep);
             self.put(nap, r.between(5, 15), Activity::Sitting);
         }
-        if r.chance(t.evening_walk_chance * 0.7) {
+        if r.chance(t.evening_walk_chance * if outing { 0.4 } else { 0.8 }) {
             let at = 18 * 60 + r.between(0, 150);
             self.put(at, scaled(r.between(20, 50), level), Activity::Walking);
         }

@@ -3,6 +3,10 @@
 //! A sample is a pure function of (person, UTC minute), so the band can serve any window of its
 //! past and two fetches of overlapping windows agree. Bulk generation keeps the day plans it has
 //! built, so a week of history costs about one plan per day plus a few hashes per minute.
+//!
+//! All randomness is keyed by *local* minute: the same person moved to another time zone lives
+//! the same days, shifted by the offset, which keeps the offset's effect easy to test and reason
+//! about.
 
 use chrono::{DateTime, Utc};
 
@@ -71,8 +75,9 @@ impl<'p> Generator<'p> {
     pub(crate) fn body_heart_rate(&mut self, m: i64) -> u8 {
         let m = clamp_minute(m);
         let p = self.person;
-        let h = hash(p.seed(), Purpose::Minute, m);
-        heart_rate(p.seed(), p.traits(), m, self.recent(m), h)
+        let local = p.local(m);
+        let h = hash(p.seed(), Purpose::Minute, local);
+        heart_rate(p.seed(), p.traits(), local, self.recent(m), h)
     }
 
     /// The sample the band stores for UTC minute `m`.
@@ -80,11 +85,12 @@ impl<'p> Generator<'p> {
         let m = clamp_minute(m);
         let p = self.person;
         let traits = p.traits();
-        let h = hash(p.seed(), Purpose::Minute, m);
+        let local = p.local(m);
+        let h = hash(p.seed(), Purpose::Minute, local);
         let recent = self.recent(m);
         let now = recent[0];
         let heart_rate = (now.is_worn() && !reading_missing(traits, h))
-            .then(|| heart_rate(p.seed(), traits, m, recent, h));
+            .then(|| heart_rate(p.seed(), traits, local, recent, h));
         ActivitySample {
             kind: encode(
                 traits.kind_style,
@@ -179,6 +185,26 @@ mod tests {
             assert_eq!(first_four(f), first_four(e));
             let asleep = g.activity(29_000_000 + i as i64).is_asleep();
             assert_eq!(matches!(e.extra, Some([0, 1, _, _])), asleep);
+        }
+    }
+
+    #[test]
+    fn a_time_zone_shifts_the_same_life() {
+        let here = Person::new(6);
+        let tz = chrono::FixedOffset::west_opt(5 * 3600 + 30 * 60).unwrap();
+        let there = Person::new(6).with_utc_offset(tz);
+        let local = 29_000_000;
+        let shifted = local + 330;
+        assert_eq!(
+            here.history_from_minute(local, 2000),
+            there.history_from_minute(shifted, 2000)
+        );
+        let t = |m: i64, s: i64| DateTime::from_timestamp(m * 60 + s, 0).unwrap();
+        for k in (0..2000).step_by(53) {
+            let (a, b) = (t(local + k, 7), t(shifted + k, 7));
+            assert_eq!(here.heart_rate_at(a), there.heart_rate_at(b));
+            assert_eq!(here.battery_at(a).level, there.battery_at(b).level);
+            assert_eq!(here.totals_at(a), there.totals_at(b));
         }
     }
 

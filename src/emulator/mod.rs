@@ -24,3 +24,5 @@ pub use kind_code::KindStyle;
 pub use person::Person;
 pub use totals::{DayTotals, Totals};
 pub use traits::Traits;
+#[cfg(test)]
+mod realism_tests;

@@ -37,12 +37,12 @@ pub struct DayTotals {
     samples: Vec<ActivitySample>,
 }
 
-/// Active small calories (1/1000 kcal) burnt in a minute: about 0.5 cal per kg and step walking,
-/// 0.8 running, plus a little for movement without steps. 8,000 walking steps at 70 kg give
-/// 280 kcal, in line with what bands report.
+/// Active small calories (1/1000 kcal) burnt in a minute: about 0.4 cal per kg and step walking,
+/// 0.6 running, plus a little for movement without steps. 8,000 walking steps at 70 kg give
+/// about 250 kcal, in line with the 100-600 active kcal a band typically reports for a day.
 pub(crate) fn minute_cal(sample: &ActivitySample, weight_kg: u8) -> u64 {
     let weight = u64::from(weight_kg);
-    let per_step_tenths = if sample.steps >= 140 { 8 } else { 5 };
+    let per_step_tenths = if sample.steps >= 140 { 6 } else { 4 };
     let stepping = u64::from(sample.steps) * weight * per_step_tenths / 10;
     let moving = u64::from(sample.intensity.saturating_sub(30)) * weight / 10;
     stepping + moving

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::activity::Activity;
 use super::history::Generator;
-use super::minute::utc_minute;
+use super::minute::{second_of_minute, utc_minute};
 use super::person::Person;
 use super::rng::{between, derive, hash, Purpose};
 use super::traits::Traits;
@@ -44,7 +44,7 @@ pub(crate) fn steps(traits: &Traits, a: Activity, h: u64) -> u8 {
         // A night-time bathroom trip now and then.
         Activity::Restless if bits % 4 == 0 => between(bits, 5, 30),
         Activity::Sitting if bits % 25 == 0 => between(bits, 1, 8),
-        Activity::Pottering => between(bits, 10, 60),
+        Activity::Pottering => between(bits, 5, 45),
         Activity::Walking => i64::from(traits.cadence) + between(bits, -8, 8),
         Activity::Running => between(bits, 150, 172),
         _ => 0,
@@ -83,7 +83,7 @@ fn target(traits: &Traits, a: Activity) -> i64 {
     }
 }
 
-/// Heart rate in the minute `m` (UTC) whose activity is `recent[0]`, the minute before
+/// Heart rate in local minute `m` whose activity is `recent[0]`, the minute before
 /// `recent[1]`, and so on.
 pub(crate) fn heart_rate(seed: u64, traits: &Traits, m: i64, recent: [Activity; 4], h: u64) -> u8 {
     let weighted: i64 = recent
@@ -140,8 +140,9 @@ impl Person {
             return None;
         }
         let pulse = i64::from(g.body_heart_rate(m));
+        let local_second = self.local(m) * 60 + second_of_minute(t);
         let wobble = between(
-            hash(self.seed(), Purpose::LiveHeart, t.timestamp() / 3),
+            hash(self.seed(), Purpose::LiveHeart, local_second / 3),
             -2,
             2,
         );
