@@ -1,8 +1,8 @@
 //! The simulated wearer: a seed, the traits drawn from it, and where on Earth they live.
 //!
 //! Everything the band emulator shows (history, live counters, battery, heart rate) is a pure
-//! function of a `Person` and a time; see the `impl Person` blocks in `history`, `totals` and
-//! `battery`.
+//! function of a `Person` and a time; see the `impl Person` blocks in `history`, `totals`,
+//! `battery` and `vitals`.
 
 use chrono::{FixedOffset, Offset, Utc};
 
