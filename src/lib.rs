@@ -7,6 +7,7 @@
 pub mod ble;
 pub mod bluez;
 pub mod cli;
+pub mod config;
 pub mod emulator;
 pub mod link;
 pub mod metrics;

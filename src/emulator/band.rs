@@ -262,7 +262,7 @@ impl Band {
         BatteryInfo {
             level_percent: s.level_percent,
             charging: s.charging,
-            last_off: s.last_charge,
+            last_off: s.last_off,
             last_charge: s.last_charge,
             last_charge_level_percent: s.last_charge_level_percent,
         }
@@ -511,6 +511,7 @@ mod tests {
                 charging: true,
                 last_charge: None,
                 last_charge_level_percent: None,
+                last_off: None,
             }
         }
         fn totals_at(&self, _t: DateTime<Utc>) -> DayTotals {

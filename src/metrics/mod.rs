@@ -1,3 +1,12 @@
-//! The Prometheus side: metric names (the contract dashboards rely on).
+//! The Prometheus side: metric names (the contract dashboards rely on), the per-band snapshots
+//! the collector updates, their rendering at scrape time, and the HTTP endpoint.
 
+pub mod exporter;
 pub mod names;
+pub mod server;
+pub mod snapshot;
+pub mod sync_histogram;
+
+pub use exporter::Exporter;
+pub use server::{serve, OPENMETRICS_CONTENT_TYPE};
+pub use snapshot::{BandCounters, BandLabels, BandSnapshot, MetricsState, Readings, StateSnapshot};

@@ -14,7 +14,9 @@ pub enum Kind {
     Counter,
     /// A histogram (`_bucket`, `_sum`, `_count`).
     Histogram,
-    /// An `_info` metric whose labels carry the data and whose value is 1.
+    /// An `_info` metric whose labels carry the data and whose value is 1. The exporter writes
+    /// it with OpenMetrics type `gauge` under its full name, as Prometheus' own
+    /// `prometheus_build_info` is: promtool 2.42 rejects the `info` type as unknown.
     Info,
 }
 

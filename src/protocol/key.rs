@@ -13,11 +13,14 @@ pub struct AuthKey([u8; 16]);
 /// Why a key string is not a key. Never contains the key itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    /// Nothing given.
+    #[error("expected the auth key as 32 hex digits, found an empty column")]
+    Empty,
     /// Not 32 hex digits long.
-    #[error("auth key must be 32 hex digits (optionally prefixed with 0x), got {0} characters")]
+    #[error("expected the auth key as 32 hex digits, found {0} characters")]
     Length(usize),
-    /// A character that is not a hex digit.
-    #[error("auth key must be 32 hex digits (optionally prefixed with 0x); character {0} is not a hex digit")]
+    /// A character that is not `0-9a-fA-F`, at this 1-based position among the digits.
+    #[error("expected the auth key as 32 hex digits, found a non-hex character at position {0}")]
     NotHex(usize),
 }
 
@@ -34,6 +37,9 @@ impl AuthKey {
             .strip_prefix("0x")
             .or_else(|| t.strip_prefix("0X"))
             .unwrap_or(t);
+        if t.is_empty() {
+            return Err(KeyError::Empty);
+        }
         if let Some(pos) = t.chars().position(|c| !c.is_ascii_hexdigit()) {
             return Err(KeyError::NotHex(pos + 1));
         }
@@ -48,7 +54,12 @@ impl AuthKey {
         Ok(AuthKey(out))
     }
 
-    /// The raw bytes (for the AES step only).
+    /// The raw bytes, for the AES step only (named so that every use is easy to audit).
+    pub fn expose(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// Same as [`AuthKey::expose`].
     pub fn bytes(&self) -> &[u8; 16] {
         &self.0
     }
@@ -56,7 +67,13 @@ impl AuthKey {
 
 impl fmt::Debug for AuthKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AuthKey(<redacted>)")
+        f.write_str("AuthKey(****)")
+    }
+}
+
+impl fmt::Display for AuthKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuthKey(****)")
     }
 }
 
@@ -95,7 +112,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains(HEX), "{e}");
-        assert!(AuthKey::from_hex("").is_err());
+        assert_eq!(AuthKey::from_hex(""), Err(KeyError::Empty));
+        assert_eq!(AuthKey::from_hex("0x"), Err(KeyError::Empty));
         // The raw ASCII of a 16-character string is not accepted (GB's quirk, §2.1).
         assert!(AuthKey::from_hex("0123456789abcdef").is_err());
     }
@@ -103,7 +121,7 @@ mod tests {
     #[test]
     fn debug_never_shows_the_key() {
         let k = AuthKey::from_hex(HEX).unwrap();
-        let d = format!("{k:?}");
-        assert!(!d.contains("8f") && !d.contains("143"), "{d}");
+        assert_eq!(format!("{k:?}"), "AuthKey(****)");
+        assert_eq!(format!("{k}"), "AuthKey(****)");
     }
 }

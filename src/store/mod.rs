@@ -1,4 +1,11 @@
-//! Where history lives: the miband-dc PostgreSQL schema, and a private cluster for tests and the demo.
+//! Where history lives: the miband-dc PostgreSQL schema, the writer that fills it, the local
+//! journal that holds readings while it is unreachable, and a private cluster for tests and the demo.
 
+pub mod db_config;
+pub mod journal;
 pub mod pgcluster;
+pub mod postgres;
+pub mod record;
 pub mod schema;
+pub mod sink;
+pub mod store_error;

@@ -15,11 +15,18 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "miband-dc schema",
-    sql: include_str!("migrations/0001_miband_dc.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "miband-dc schema",
+        sql: include_str!("migrations/0001_miband_dc.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "collector additions: MB5 extra bytes, band name, reading lookups",
+        sql: include_str!("migrations/0002_collector.sql"),
+    },
+];
 
 /// Errors while bringing a database to the current schema.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,278 @@
+//! The collector service: every configured band on its own schedule, a bounded number at once,
+//! history into PostgreSQL (or the journal while it is away), live values on /metrics.
+
+pub mod radio;
+pub mod schedule;
+pub mod simulate;
+pub mod sync;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{watch, Semaphore};
+use tokio::time::Instant;
+
+use crate::config::{Config, Device};
+use crate::metrics::snapshot::{BandLabels, BandSnapshot, MetricsState};
+use crate::store::db_config::DbConfig;
+use crate::store::sink::{Sink, SinkOptions};
+use radio::{ConnectError, Radio};
+use schedule::{Backoff, Intervals, Job, Schedule};
+use sync::{sync_band, SyncContext, SyncError};
+
+/// How the collector runs, beyond the configuration files.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Sync every band once (all jobs), then exit.
+    pub once: bool,
+    /// Longest a connection attempt may take.
+    pub connect_timeout: Duration,
+    /// Longest one sync may take before it is abandoned.
+    pub sync_timeout: Duration,
+    /// How long SIGTERM waits for syncs to reach a clean point.
+    pub shutdown_grace: Duration,
+    /// First retry delay for a failing band.
+    pub backoff_min: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            once: false,
+            connect_timeout: Duration::from_secs(60),
+            sync_timeout: Duration::from_secs(900),
+            shutdown_grace: Duration::from_secs(20),
+            backoff_min: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Outcome of a `--once` run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Bands synced fully.
+    pub synced: usize,
+    /// Bands that failed.
+    pub failed: usize,
+}
+
+/// Everything a band worker shares.
+struct Shared {
+    config: Config,
+    opts: RunOptions,
+    sink: Arc<Sink>,
+    metrics: MetricsState,
+    radio: Arc<dyn Radio>,
+    slots: Semaphore,
+    stopping: AtomicBool,
+}
+
+/// The storage for a configuration.
+pub fn open_sink(config: &Config) -> Result<Arc<Sink>, crate::store::sink::SinkError> {
+    let d = &config.settings.database;
+    let db = DbConfig {
+        host: d.host.clone(),
+        port: d.port,
+        dbname: d.name.clone(),
+        user: d.user.clone(),
+        password: d.password.expose().to_string(),
+    };
+    Ok(Arc::new(Sink::open(
+        db,
+        &config.settings.state_dir,
+        SinkOptions::default(),
+    )?))
+}
+
+/// Registers every band with the metrics state.
+pub fn register_bands(metrics: &MetricsState, devices: &[Device]) {
+    for d in devices {
+        metrics.add_band(BandLabels::from_device(d));
+    }
+}
+
+/// Runs until `shutdown` turns true (or, with `once`, until every band was tried).
+pub async fn run(
+    config: Config,
+    opts: RunOptions,
+    sink: Arc<Sink>,
+    metrics: MetricsState,
+    radio: Arc<dyn Radio>,
+    mut shutdown: watch::Receiver<bool>,
+) -> RunSummary {
+    let slots = config.settings.max_concurrent_bands.max(1);
+    let shared = Arc::new(Shared {
+        opts,
+        sink,
+        metrics,
+        radio,
+        slots: Semaphore::new(slots),
+        stopping: AtomicBool::new(false),
+        config,
+    });
+    let stats_task = tokio::spawn(mirror_sink_stats(shared.clone()));
+    let mut workers = tokio::task::JoinSet::new();
+    for device in shared.config.devices.clone() {
+        workers.spawn(band_worker(shared.clone(), device, shutdown.clone()));
+    }
+    let mut summary = RunSummary::default();
+    loop {
+        tokio::select! {
+            r = workers.join_next() => match r {
+                Some(Ok(true)) => summary.synced += 1,
+                Some(Ok(false)) => summary.failed += 1,
+                Some(Err(e)) => {
+                    tracing::error!("band worker crashed: {e}");
+                    summary.failed += 1;
+                }
+                None => break,
+            },
+            _ = shutdown.changed() => {
+                if *shutdown.borrow() {
+                    shared.stopping.store(true, Ordering::SeqCst);
+                    let grace = shared.opts.shutdown_grace;
+                    let drain = async { while workers.join_next().await.is_some() {} };
+                    if tokio::time::timeout(grace, drain).await.is_err() {
+                        tracing::warn!("syncs did not stop within {} s; abandoning them", grace.as_secs());
+                        workers.abort_all();
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    // Waits for a write in progress; afterwards nothing more is written.
+    shared.sink.shutdown().await;
+    stats_task.abort();
+    summary
+}
+
+/// Copies the storage figures into the metrics state once a second, so a scrape never touches
+/// the storage itself.
+async fn mirror_sink_stats(shared: Arc<Shared>) {
+    let stats = shared.sink.stats();
+    let mut iv = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        iv.tick().await;
+        let s = stats.snapshot();
+        shared.metrics.set_database_up(s.db_up);
+        shared.metrics.set_journal_backlog(s.journal_backlog);
+    }
+}
+
+/// One band's life: wait until something is due, take a slot, connect, sync, disconnect,
+/// back off on failure. Returns whether the last sync succeeded (for `--once`).
+async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: watch::Receiver<bool>) -> bool {
+    let s = &shared.config.settings;
+    let intervals = Intervals {
+        activity: s.activity_timeout,
+        battery: s.battery_timeout,
+        heart_rate: s.heart_rate_timeout,
+        time_check: s.time_check_timeout,
+    };
+    let mut schedule = Schedule::new(intervals, Instant::now());
+    let mut backoff = Backoff::new(shared.opts.backoff_min, s.activity_timeout);
+    let mut static_info_stored = false;
+    loop {
+        if *shutdown.borrow() {
+            return false;
+        }
+        let wake = schedule.next_due();
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake) => {}
+            _ = shutdown.changed() => continue,
+        }
+        let Ok(_slot) = shared.slots.acquire().await else {
+            return false;
+        };
+        let jobs = schedule.due(Instant::now());
+        if jobs.is_empty() {
+            continue;
+        }
+        let ok = match attempt(&shared, &device, &jobs, !static_info_stored, &mut shutdown).await {
+            Ok(report) => {
+                static_info_stored |= report.static_info;
+                let now = Instant::now();
+                for j in &report.done {
+                    schedule.done(*j, now);
+                }
+                backoff.reset();
+                tracing::info!(band = %device.mac, samples = report.samples, jobs = ?report.done, "sync done");
+                true
+            }
+            Err(msg) => {
+                let wait = backoff.fail();
+                tracing::warn!(band = %device.mac, "{msg}; retrying in {} s", wait.as_secs());
+                schedule.retry_after(Instant::now(), wait);
+                false
+            }
+        };
+        if shared.opts.once || shared.stopping.load(Ordering::SeqCst) {
+            return ok;
+        }
+    }
+}
+
+/// Connects and syncs; errors come back as the log line to print.
+async fn attempt(
+    shared: &Shared,
+    device: &Device,
+    jobs: &[Job],
+    want_static_info: bool,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<sync::SyncReport, String> {
+    let mac = device.mac.as_str();
+    let link = match tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)).await {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => {
+            shared.metrics.update_band(mac, BandSnapshot::connection_failed);
+            return Err(match e {
+                ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
+            });
+        }
+        Err(_) => {
+            shared.metrics.update_band(mac, BandSnapshot::connection_failed);
+            return Err(format!(
+                "band {mac}: no connection within {} s",
+                shared.opts.connect_timeout.as_secs()
+            ));
+        }
+    };
+    let ctx = SyncContext {
+        device,
+        sink: &shared.sink,
+        metrics: &shared.metrics,
+        mode: shared.config.settings.update_mode,
+        stopping: &shared.stopping,
+        want_static_info,
+    };
+    let result = tokio::select! {
+        r = tokio::time::timeout(shared.opts.sync_timeout, sync_band(&ctx, link.as_ref(), jobs)) => match r {
+            Ok(r) => r,
+            Err(_) => Err(SyncError::Session(crate::session::SessionError::Timeout("the whole sync"))),
+        },
+        // SIGTERM: the sync future is dropped at its next await; a storage write in progress
+        // runs on in its own task and the final `Sink::shutdown` waits for it.
+        _ = wait_true(shutdown) => Err(SyncError::Stopping),
+    };
+    let _ = link.disconnect().await;
+    match result {
+        Ok(r) => Ok(r),
+        Err(SyncError::Session(e)) => {
+            if e.is_link_failure() {
+                shared.metrics.update_band(mac, BandSnapshot::connection_failed);
+            }
+            Err(format!("band {mac}: {e}"))
+        }
+        Err(e) => Err(format!("band {mac}: {e}")),
+    }
+}
+
+async fn wait_true(rx: &mut watch::Receiver<bool>) {
+    while !*rx.borrow() {
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! One sync of one band: everything that is due, over one connection, in the order the band
+//! likes (auth first, history last), each reading stored durably before the band hears an ack.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::schedule::Job;
+use crate::config::{Device, UpdateMode};
+use crate::link::Link;
+use crate::metrics::snapshot::MetricsState;
+use crate::protocol::activity::SampleSize;
+use crate::protocol::datetime::quarters_from_offset_seconds;
+use crate::session::{Session, SessionError, SessionOptions};
+use crate::store::record::{
+    BandRecord, BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
+};
+use crate::store::sink::{Sink, SinkError};
+
+/// How far back a band never synced before is asked for (it answers from its oldest minute).
+pub const FIRST_FETCH_WINDOW: Duration = Duration::days(30);
+
+/// What a sync needs besides the link.
+pub struct SyncContext<'a> {
+    /// The band.
+    pub device: &'a Device,
+    /// Storage.
+    pub sink: &'a Arc<Sink>,
+    /// Live values for /metrics.
+    pub metrics: &'a MetricsState,
+    /// `all` or `charging`.
+    pub mode: UpdateMode,
+    /// Set on SIGTERM: stop after the write in progress.
+    pub stopping: &'a AtomicBool,
+    /// Whether static device info should be (re)read.
+    pub want_static_info: bool,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Jobs done (or deliberately skipped, e.g. not charging in `charging` mode).
+    pub done: Vec<Job>,
+    /// New history minutes stored.
+    pub samples: u64,
+    /// Whether static info was stored.
+    pub static_info: bool,
+}
+
+/// Why a sync stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The band session failed.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// Storage failed: nothing more is acknowledged to the band.
+    #[error("storage: {0}")]
+    Store(#[from] SinkError),
+    /// SIGTERM arrived.
+    #[error("stopping")]
+    Stopping,
+}
+
+/// The host's current UTC offset in quarter-hours (DST included), which the band clock gets.
+pub fn local_tz_quarters() -> i8 {
+    quarters_from_offset_seconds(chrono::Local::now().offset().local_minus_utc())
+}
+
+/// Stores one record without letting cancellation cut it short: the write runs in its own task,
+/// so SIGTERM (which drops the sync future) still lets it finish.
+async fn store(sink: &Arc<Sink>, mac: &str, record: Record) -> Result<(), SinkError> {
+    let sink = Arc::clone(sink);
+    let rec = BandRecord {
+        mac: mac.to_string(),
+        record,
+    };
+    match tokio::spawn(async move { sink.write(rec).await }).await {
+        Ok(r) => r.map(|_| ()),
+        Err(_) => Err(SinkError::Closed),
+    }
+}
+
+/// Runs the due `jobs` on a connected band.
+pub async fn sync_band(
+    ctx: &SyncContext<'_>,
+    link: &dyn Link,
+    jobs: &[Job],
+) -> Result<SyncReport, SyncError> {
+    let started = Instant::now();
+    let mac = ctx.device.mac.as_str();
+    let name = link.device_name().await;
+    let opts = SessionOptions {
+        sample_size: SampleSize::for_band_name(name.as_deref().unwrap_or("")),
+        ..SessionOptions::default()
+    };
+    let mut s = Session::open(link, opts).await?;
+    if let Err(e) = s.authenticate(&ctx.device.key).await {
+        if e.is_auth_failure() {
+            ctx.metrics.update_band(mac, |b| b.auth_failed());
+        }
+        return Err(e.into());
+    }
+    ctx.metrics.update_band(mac, |b| b.mark_up());
+    let mut report = SyncReport::default();
+
+    if ctx.want_static_info {
+        let info = s.device_info().await?;
+        let rec = StaticInfo {
+            name: name.clone(),
+            sw_version: info.software_revision,
+            hw_version: info.hardware_revision,
+            serial_number: info.serial_number,
+            appearance: None,
+            system_id: info.system_id,
+            pnp_id: info.pnp_id.map(|p| p.to_string()),
+            pcon_params: None,
+        };
+        store(ctx.sink, mac, Record::StaticInfo(rec)).await?;
+        report.static_info = true;
+    }
+
+    let battery = s.battery().await?;
+    ctx.metrics.update_band(mac, |b| {
+        b.readings.battery_level_percent = Some(battery.level_percent);
+        b.readings.charging = Some(battery.charging);
+    });
+    if jobs.contains(&Job::Battery) {
+        let r = BatteryReading {
+            ts: Utc::now(),
+            level: battery.level_percent,
+            charging: battery.charging,
+        };
+        store(ctx.sink, mac, Record::Battery(r)).await?;
+        report.done.push(Job::Battery);
+    }
+    if ctx.mode == UpdateMode::Charging && !battery.charging {
+        // miband-dc's charging mode: only bands on the charger are synced. The other jobs count
+        // as done so the band is looked at again only at the next battery interval.
+        tracing::debug!(band = mac, "not charging; skipped in charging mode");
+        report.done.extend([Job::Activity, Job::HeartRate, Job::TimeCheck]);
+        return Ok(finish(ctx, report, started));
+    }
+
+    let tz = local_tz_quarters();
+    if jobs.contains(&Job::TimeCheck) {
+        let c = s.sync_clock(Utc::now(), tz).await?;
+        if c.corrected {
+            tracing::info!(band = mac, drift_seconds = c.drift.num_seconds(), "band clock corrected");
+        }
+        let r = TimeCheck {
+            ts: Utc::now(),
+            drift_seconds: (-c.drift.num_seconds()).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+        };
+        store(ctx.sink, mac, Record::TimeCheck(r)).await?;
+        report.done.push(Job::TimeCheck);
+    }
+
+    if jobs.contains(&Job::Activity) {
+        let steps = s.steps().await?;
+        ctx.metrics.update_band(mac, |b| {
+            b.readings.steps = Some(steps.steps);
+            b.readings.meters = steps.meters;
+            b.readings.kcal = steps.calories;
+        });
+        let r = StepsReading {
+            ts: Utc::now(),
+            steps: steps.steps,
+            meters: steps.meters.unwrap_or(0),
+            calories: steps.calories.unwrap_or(0),
+        };
+        store(ctx.sink, mac, Record::Steps(r)).await?;
+        report.samples = fetch(ctx, &mut s, tz).await?;
+        report.done.push(Job::Activity);
+    }
+
+    if jobs.contains(&Job::HeartRate) && ctx.mode == UpdateMode::All {
+        match s.heart_rate().await? {
+            Some(bpm) => {
+                let bpm = bpm.min(u8::MAX as u16) as u8;
+                ctx.metrics.update_band(mac, |b| b.readings.heart_rate_bpm = Some(bpm));
+                let r = HeartRateReading { ts: Utc::now(), bpm };
+                store(ctx.sink, mac, Record::HeartRate(r)).await?;
+            }
+            None => tracing::info!(band = mac, "no heart-rate reading (band not worn?)"),
+        }
+        report.done.push(Job::HeartRate);
+    }
+    Ok(finish(ctx, report, started))
+}
+
+fn finish(ctx: &SyncContext<'_>, report: SyncReport, started: Instant) -> SyncReport {
+    ctx.metrics.update_band(&ctx.device.mac, |b| {
+        b.sync_finished(SystemTime::now(), started.elapsed())
+    });
+    report
+}
+
+/// Fetches history from the stored cursor on; each round is stored before it is acknowledged.
+async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64, SyncError> {
+    let mac = ctx.device.mac.as_str();
+    let since: DateTime<Utc> = match ctx.sink.activity_cursor(mac).await {
+        Ok(Some(last)) => last + Duration::minutes(1),
+        Ok(None) => Utc::now() - FIRST_FETCH_WINDOW,
+        // The database is down and nothing is journaled: start from the window; whatever is
+        // stored already is skipped on replay (unique (dev_id, ts)).
+        Err(SinkError::CursorUnknown { .. }) => Utc::now() - FIRST_FETCH_WINDOW,
+        Err(e) => return Err(e.into()),
+    };
+    let summary = s
+        .fetch_history(since, tz, Utc::now, |batch| {
+            let n = batch.len() as u64;
+            async move {
+                store(ctx.sink, mac, Record::Activity { samples: batch })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                ctx.metrics.update_band(mac, |b| b.counters.samples_stored += n);
+                if ctx.stopping.load(Ordering::SeqCst) {
+                    // Durable, but not acknowledged: the band sends it again next time and the
+                    // cursor skips what is stored.
+                    return Err("stopping".to_string());
+                }
+                Ok(())
+            }
+        })
+        .await;
+    match summary {
+        Ok(sum) => Ok(sum.samples),
+        Err(SessionError::Sink(m)) if m == "stopping" => Err(SyncError::Stopping),
+        Err(e) => Err(e.into()),
+    }
+}

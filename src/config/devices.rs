@@ -1,0 +1,235 @@
+//! `devices.csv` as miband-dc reads it: one band a line, `id | mac | token`, `#` comments, blank
+//! lines allowed; plus an optional 4th column, a display name for dashboards and metrics.
+//! Every line is checked and every problem kept, so the user sees them all at once.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::error::Diagnostic;
+use crate::protocol::key::AuthKey;
+
+/// One band to collect from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// The user's id for the band (the original ignored it; we use it as a metric label).
+    pub id: String,
+    /// Bluetooth address, normalised to upper case `AA:BB:CC:DD:EE:FF`; unique in the file.
+    pub mac: String,
+    /// The auth key (`token` column).
+    pub key: AuthKey,
+    /// Optional display name (4th column).
+    pub name: Option<String>,
+}
+
+impl Device {
+    /// The name to show people: the display name, else the id.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// What parsing `devices.csv` produced: the good bands and every problem.
+#[derive(Debug, Default)]
+pub struct ParsedDevices {
+    /// Bands from valid lines, in file order.
+    pub devices: Vec<Device>,
+    /// Fatal problems.
+    pub errors: Vec<Diagnostic>,
+    /// Things that work but look wrong.
+    pub warnings: Vec<Diagnostic>,
+}
+
+const COLUMNS: &str = "`id | mac | token` (and optionally `| name`)";
+
+/// Parses the text of `devices.csv`; `path` is only used in diagnostics.
+pub fn parse(path: &Path, text: &str) -> ParsedDevices {
+    let mut out = ParsedDevices::default();
+    let mut macs: HashMap<String, usize> = HashMap::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut seen_data = false;
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let content = raw.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            continue;
+        }
+        let columns: Vec<&str> = content.split('|').map(str::trim).collect();
+        let first_data_line = !seen_data;
+        seen_data = true;
+        if first_data_line && is_header(&columns) {
+            continue;
+        }
+        match parse_line(&columns) {
+            Ok(device) => {
+                if let Some(first) = macs.get(&device.mac) {
+                    out.errors.push(Diagnostic::at(
+                        path,
+                        line,
+                        format!(
+                            "mac: expected each band once, found {} again (first on line {first})",
+                            device.mac
+                        ),
+                    ));
+                    continue;
+                }
+                if let Some(first) = ids.get(&device.id) {
+                    out.warnings.push(Diagnostic::at(
+                        path,
+                        line,
+                        format!(
+                            "id: {:?} is also the id of line {first}; metrics and logs will not tell these bands apart by id",
+                            device.id
+                        ),
+                    ));
+                } else {
+                    ids.insert(device.id.clone(), line);
+                }
+                macs.insert(device.mac.clone(), line);
+                out.devices.push(device);
+            }
+            Err(messages) => out
+                .errors
+                .extend(messages.into_iter().map(|m| Diagnostic::at(path, line, m))),
+        }
+    }
+    if out.devices.is_empty() && out.errors.is_empty() {
+        out.errors.push(Diagnostic::whole_file(
+            path,
+            format!("expected at least one band, a line {COLUMNS}, found none"),
+        ));
+    }
+    out
+}
+
+/// A first line naming the columns, which some users keep from spreadsheets.
+fn is_header(columns: &[&str]) -> bool {
+    let names = ["id", "mac", "token", "name"];
+    columns.len() >= 3
+        && columns.len() <= 4
+        && columns
+            .iter()
+            .zip(names)
+            .all(|(c, n)| c.eq_ignore_ascii_case(n))
+}
+
+/// One data line; returns every problem of the line (not just the first).
+fn parse_line(columns: &[&str]) -> Result<Device, Vec<String>> {
+    if columns.len() < 3 {
+        return Err(vec![format!(
+            "expected 3 columns {COLUMNS}, found {}",
+            columns.len()
+        )]);
+    }
+    if columns.len() > 4 {
+        return Err(vec![format!(
+            "expected at most 4 columns {COLUMNS}, found {}",
+            columns.len()
+        )]);
+    }
+    let mut problems = Vec::new();
+    let id = columns[0];
+    if id.is_empty() {
+        problems.push("id: expected a band id in column 1, found an empty column".to_string());
+    }
+    let mac = parse_mac(columns[1]).map_err(|m| problems.push(m)).ok();
+    let key = AuthKey::from_hex(columns[2])
+        .map_err(|e| problems.push(format!("token: {e}")))
+        .ok();
+    let name = columns
+        .get(3)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.to_string());
+    match (mac, key) {
+        (Some(mac), Some(key)) if problems.is_empty() => Ok(Device {
+            id: id.to_string(),
+            mac,
+            key,
+            name,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// Six two-digit hex groups separated by `:` (or `-`), returned upper case with `:`.
+pub fn parse_mac(text: &str) -> Result<String, String> {
+    let groups: Vec<&str> = text.split([':', '-']).collect();
+    let valid = groups.len() == 6
+        && groups
+            .iter()
+            .all(|g| g.len() == 2 && g.chars().all(|c| c.is_ascii_hexdigit()));
+    if valid {
+        return Ok(groups.join(":").to_ascii_uppercase());
+    }
+    let expected = "mac: expected a Bluetooth address like AA:BB:CC:DD:EE:FF";
+    Err(if text.is_empty() {
+        format!("{expected}, found an empty column")
+    } else if AuthKey::from_hex(text).is_ok() {
+        // Never echo a key, even one in the wrong column.
+        format!("{expected}, found what looks like an auth key (are the columns swapped?)")
+    } else {
+        format!("{expected}, found {text:?}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "8fa9b42eb8ba7d1d3ddb2f0c2b4a1e6c";
+
+    fn run(text: &str) -> ParsedDevices {
+        parse(Path::new("devices.csv"), text)
+    }
+
+    #[test]
+    fn reads_miband_dc_lines_comments_and_names() {
+        let text = format!(
+            "# bands\n\n1 | aa:bb:cc:dd:ee:01 | {KEY}\n2|AA-BB-CC-DD-EE-02|0x{KEY}| Grandma # kitchen\n"
+        );
+        let p = run(&text);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert!(p.warnings.is_empty());
+        assert_eq!(p.devices.len(), 2);
+        assert_eq!(p.devices[0].id, "1");
+        assert_eq!(p.devices[0].mac, "AA:BB:CC:DD:EE:01");
+        assert_eq!(p.devices[0].name, None);
+        assert_eq!(p.devices[0].display_name(), "1");
+        assert_eq!(p.devices[1].mac, "AA:BB:CC:DD:EE:02");
+        assert_eq!(p.devices[1].name.as_deref(), Some("Grandma"));
+        assert_eq!(p.devices[1].key, p.devices[0].key);
+    }
+
+    #[test]
+    fn skips_a_header_line() {
+        let p = run(&format!(
+            "id | mac | token\n1 | AA:BB:CC:DD:EE:01 | {KEY}\n"
+        ));
+        assert!(p.errors.is_empty());
+        assert_eq!(p.devices.len(), 1);
+    }
+
+    #[test]
+    fn reports_every_problem_of_a_line() {
+        let p = run(" | AA:BB | 1234\n");
+        let got: Vec<String> = p.errors.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            got,
+            [
+                "devices.csv:1: id: expected a band id in column 1, found an empty column",
+                "devices.csv:1: mac: expected a Bluetooth address like AA:BB:CC:DD:EE:FF, found \"AA:BB\"",
+                "devices.csv:1: token: expected the auth key as 32 hex digits, found 4 characters",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_warn() {
+        let p = run(&format!(
+            "1 | AA:BB:CC:DD:EE:01 | {KEY}\n1 | AA:BB:CC:DD:EE:02 | {KEY}\n"
+        ));
+        assert!(p.errors.is_empty());
+        assert_eq!(p.devices.len(), 2);
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].line, Some(2));
+    }
+}
