@@ -12,9 +12,8 @@ use crate::bluez::{Emulator, EmulatorConfig, PrivateBus};
 use crate::emulator::band::{Band, BandOptions};
 use crate::emulator::link::{Clock, EmulatedBand};
 use crate::emulator::model::Model;
+use crate::emulator::Person;
 use crate::protocol::key::AuthKey;
-
-mod steady_world;
 
 /// Arguments of `miband emulate`.
 #[derive(Debug, clap::Args)]
@@ -89,12 +88,29 @@ fn parse_mac(s: &str) -> Option<[u8; 6]> {
     bytes.try_into().ok()
 }
 
-/// Builds an emulated band with its simulated wearer, on the system clock.
+/// Builds an emulated band on the system clock, worn by a simulated person who lives in this
+/// machine's time zone (the band clock is set to it). Each band gets its own person: the seed is
+/// mixed with the MAC.
 pub fn build_band(spec: &BandSpec, history_days: u32, seed: u64) -> EmulatedBand {
     let mut o = BandOptions::new(spec.model, spec.mac, spec.key.clone());
     o.history = Duration::days(i64::from(history_days));
     o.seed ^= seed;
-    let world = Arc::new(steady_world::SteadyWorld::new(seed, spec.mac));
+    let offset = *chrono::Local::now().offset();
+    o.tz_quarters = (offset.local_minus_utc() / (15 * 60)) as i8;
+    let mac = u64::from_be_bytes([
+        0,
+        0,
+        spec.mac[0],
+        spec.mac[1],
+        spec.mac[2],
+        spec.mac[3],
+        spec.mac[4],
+        spec.mac[5],
+    ]);
+    let person = Person::new(seed ^ mac)
+        .with_sample_size(spec.model.sample_size())
+        .with_utc_offset(offset);
+    let world = Arc::new(person);
     let clock = Clock::system();
     EmulatedBand::new(Band::new(o, world, clock.now()), clock)
 }
