@@ -1,5 +1,6 @@
-//! `miband emulate --bluez` as a user runs it: on its own private bus, seen by bluetoothctl,
-//! stopped by SIGTERM; bad arguments are exit code 2 with a message that never echoes a key.
+//! `miband emulate --bluez` as a user runs it: on its own private bus, where BlueZ's own
+//! `bluetoothctl` lists the bands, connects and walks their GATT tables; stopped by SIGTERM; bad
+//! arguments are exit code 2 with a message that never echoes a key.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -60,6 +61,35 @@ fn serves_bands_to_bluetoothctl_until_sigterm() {
         devices.contains("Device C8:0F:10:00:07:02 Mi Smart Band 5"),
         "{devices}"
     );
+
+    // Connect and walk the GATT table the way BlueZ users do.
+    let band = "C8:0F:10:00:07:01";
+    let conn = ctl(&["--timeout", "2", "connect", band]);
+    assert!(conn.contains("Connection successful"), "{conn}");
+    let attrs = ctl(&["--timeout", "2", "gatt.list-attributes", band]);
+    let dev = "/org/bluez/hci0/dev_C8_0F_10_00_07_01";
+    for want in [
+        "00000009-0000-3512-2118-0009af100700",
+        "0000fee1-0000-1000-8000-00805f9b34fb",
+        "00000005-0000-3512-2118-0009af100700",
+        "00002902-0000-1000-8000-00805f9b34fb",
+        &format!("{dev}/service000c/char000d/desc000f"),
+    ] {
+        assert!(attrs.contains(want), "{want} missing in:\n{attrs}");
+    }
+    let info = ctl(&["info", band]);
+    for want in [
+        "Connected: yes",
+        "Modalias: bluetooth:v0157p0024d0101",
+        "ManufacturerData Key: 0x0157",
+        "UUID: Heart Rate",
+    ] {
+        assert!(info.contains(want), "{want} missing in:\n{info}");
+    }
+    let off = ctl(&["--timeout", "2", "disconnect", band]);
+    assert!(off.contains("Successful disconnected"), "{off}");
+    let info = ctl(&["info", band]);
+    assert!(info.contains("Connected: no"), "{info}");
 
     let t = Instant::now();
     let killed = Command::new("kill")

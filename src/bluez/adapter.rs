@@ -249,7 +249,8 @@ async fn scan(server: Arc<Server>, ai: usize, generation: u64, interval: Duratio
         {
             let mut st = server.lock();
             let a = &mut st.adapters[ai];
-            if a.scan_generation != generation || !a.discovering() || !a.powered {
+            let stale = a.scan_generation != generation || !a.discovering() || !a.powered;
+            if stale || server.is_stopped() {
                 return;
             }
             let adapter_path = a.path();

@@ -202,6 +202,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
+        self.server.mark_stopped();
         for w in &self.workers {
             w.abort();
         }

@@ -3,6 +3,7 @@
 //! ObjectManager at `/`, and the org.bluez interfaces), plus the signals clients rely on.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -53,6 +54,7 @@ pub(crate) struct Server {
     conn: Arc<SyncConnection>,
     state: Mutex<BluezState>,
     watch: Mutex<Option<MsgMatch>>,
+    stopped: AtomicBool,
 }
 
 /// Why the service could not start.
@@ -102,6 +104,7 @@ impl Server {
             conn: conn.clone(),
             state: Mutex::new(state),
             watch: Mutex::new(None),
+            stopped: AtomicBool::new(false),
         });
         let s = server.clone();
         conn.start_receive(
@@ -145,6 +148,16 @@ impl Server {
     /// Sends a message; a closed connection only means the emulator is stopping.
     pub fn send(&self, msg: Message) {
         let _ = self.conn.send(msg);
+    }
+
+    /// Marks the service stopped: background tasks (scans) end at their next step.
+    pub fn mark_stopped(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the service was stopped.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
     }
 
     /// Gives up `org.bluez` (clients see the service vanish at once).

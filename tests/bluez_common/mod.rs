@@ -42,6 +42,7 @@ impl World for Ledger {
             level_percent: 77,
             charging: false,
             last_charge: None,
+            last_off: None,
             last_charge_level_percent: Some(100),
         }
     }
