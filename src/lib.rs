@@ -6,6 +6,7 @@
 
 pub mod ble;
 pub mod cli;
+pub mod collector;
 pub mod config;
 pub mod emulator;
 pub mod link;
