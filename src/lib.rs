@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod dissect;
 pub mod metrics;
 pub mod protocol;
 pub mod store;
