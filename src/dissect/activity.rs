@@ -20,11 +20,14 @@ pub fn activity(
     size: SampleSize,
     start: Option<DateTime<FixedOffset>>,
 ) -> Result<Value, DissectError> {
+    if packets.iter().all(|p| p.is_empty()) {
+        return Err(DissectError::Empty);
+    }
     let first = packets
         .first()
         .and_then(|p| p.first())
         .copied()
-        .ok_or(DissectError::Empty)?;
+        .unwrap_or(0);
     let mut assembler = HistoryAssembler::starting_at(size, first);
     for p in packets {
         assembler.push(p)?;
@@ -102,6 +105,14 @@ mod tests {
         assert_eq!(
             activity(&[vec![]], SampleSize::Four, None),
             Err(DissectError::Empty)
+        );
+        assert_eq!(
+            activity(&[vec![], vec![0x00]], SampleSize::Four, None),
+            Err(DissectError::Decode(DecodeError::TooShort {
+                what: "activity packet",
+                need: 1,
+                got: 0
+            }))
         );
     }
 }
