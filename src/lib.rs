@@ -8,6 +8,7 @@ pub mod ble;
 pub mod cli;
 pub mod collector;
 pub mod config;
+pub mod dissect;
 pub mod emulator;
 pub mod link;
 pub mod metrics;
