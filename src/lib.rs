@@ -7,7 +7,9 @@
 pub mod ble;
 pub mod bluez;
 pub mod cli;
+pub mod collector;
 pub mod config;
+pub mod dissect;
 pub mod emulator;
 pub mod link;
 pub mod metrics;

@@ -44,6 +44,7 @@ impl World for Ledger {
             charging: false,
             last_charge: None,
             last_charge_level_percent: Some(100),
+            last_off: None,
         }
     }
     fn totals_at(&self, _t: DateTime<Utc>) -> DayTotals {

@@ -163,7 +163,11 @@ async fn mirror_sink_stats(shared: Arc<Shared>) {
 
 /// One band's life: wait until something is due, take a slot, connect, sync, disconnect,
 /// back off on failure. Returns whether the last sync succeeded (for `--once`).
-async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: watch::Receiver<bool>) -> bool {
+async fn band_worker(
+    shared: Arc<Shared>,
+    device: Device,
+    mut shutdown: watch::Receiver<bool>,
+) -> bool {
     let s = &shared.config.settings;
     let intervals = Intervals {
         activity: s.activity_timeout,
@@ -223,22 +227,27 @@ async fn attempt(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<sync::SyncReport, String> {
     let mac = device.mac.as_str();
-    let link = match tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)).await {
-        Ok(Ok(l)) => l,
-        Ok(Err(e)) => {
-            shared.metrics.update_band(mac, BandSnapshot::connection_failed);
-            return Err(match e {
-                ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
-            });
-        }
-        Err(_) => {
-            shared.metrics.update_band(mac, BandSnapshot::connection_failed);
-            return Err(format!(
-                "band {mac}: no connection within {} s",
-                shared.opts.connect_timeout.as_secs()
-            ));
-        }
-    };
+    let link =
+        match tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)).await {
+            Ok(Ok(l)) => l,
+            Ok(Err(e)) => {
+                shared
+                    .metrics
+                    .update_band(mac, BandSnapshot::connection_failed);
+                return Err(match e {
+                    ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
+                });
+            }
+            Err(_) => {
+                shared
+                    .metrics
+                    .update_band(mac, BandSnapshot::connection_failed);
+                return Err(format!(
+                    "band {mac}: no connection within {} s",
+                    shared.opts.connect_timeout.as_secs()
+                ));
+            }
+        };
     let ctx = SyncContext {
         device,
         sink: &shared.sink,
@@ -261,7 +270,9 @@ async fn attempt(
         Ok(r) => Ok(r),
         Err(SyncError::Session(e)) => {
             if e.is_link_failure() {
-                shared.metrics.update_band(mac, BandSnapshot::connection_failed);
+                shared
+                    .metrics
+                    .update_band(mac, BandSnapshot::connection_failed);
             }
             Err(format!("band {mac}: {e}"))
         }

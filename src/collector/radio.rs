@@ -76,10 +76,9 @@ impl SimRadio {
 #[async_trait]
 impl Radio for SimRadio {
     async fn connect(&self, mac: &str) -> Result<Box<dyn Link>, ConnectError> {
-        let band = self
-            .bands
-            .get(mac)
-            .ok_or_else(|| ConnectError::NotFound(format!("band {mac} not found (no such emulated band)")))?;
+        let band = self.bands.get(mac).ok_or_else(|| {
+            ConnectError::NotFound(format!("band {mac} not found (no such emulated band)"))
+        })?;
         match band.connect().await {
             Ok(l) => Ok(Box::new(l)),
             Err(e) => Err(ConnectError::NotFound(format!("band {mac}: {e}"))),

@@ -175,7 +175,9 @@ mod tests {
         s.done(Job::TimeCheck, t0);
         s.retry_after(t0, Duration::from_secs(30));
         assert_eq!(s.next_due(), t0 + Duration::from_secs(30));
-        assert!(!s.due(t0 + Duration::from_secs(31)).contains(&Job::TimeCheck));
+        assert!(!s
+            .due(t0 + Duration::from_secs(31))
+            .contains(&Job::TimeCheck));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::config::Device;
 use crate::emulator::band::{Band, BandOptions};
 use crate::emulator::link::{Clock, EmulatedBand};
 use crate::emulator::model::Model;
-use crate::emulator::person::Person;
+use crate::emulator::Person;
 use crate::protocol::key::AuthKey;
 
 /// Days of history an emulated band holds at start.

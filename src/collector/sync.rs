@@ -139,7 +139,9 @@ pub async fn sync_band(
         // miband-dc's charging mode: only bands on the charger are synced. The other jobs count
         // as done so the band is looked at again only at the next battery interval.
         tracing::debug!(band = mac, "not charging; skipped in charging mode");
-        report.done.extend([Job::Activity, Job::HeartRate, Job::TimeCheck]);
+        report
+            .done
+            .extend([Job::Activity, Job::HeartRate, Job::TimeCheck]);
         return Ok(finish(ctx, report, started));
     }
 
@@ -147,7 +149,11 @@ pub async fn sync_band(
     if jobs.contains(&Job::TimeCheck) {
         let c = s.sync_clock(Utc::now(), tz).await?;
         if c.corrected {
-            tracing::info!(band = mac, drift_seconds = c.drift.num_seconds(), "band clock corrected");
+            tracing::info!(
+                band = mac,
+                drift_seconds = c.drift.num_seconds(),
+                "band clock corrected"
+            );
         }
         let r = TimeCheck {
             ts: Utc::now(),
@@ -179,8 +185,12 @@ pub async fn sync_band(
         match s.heart_rate().await? {
             Some(bpm) => {
                 let bpm = bpm.min(u8::MAX as u16) as u8;
-                ctx.metrics.update_band(mac, |b| b.readings.heart_rate_bpm = Some(bpm));
-                let r = HeartRateReading { ts: Utc::now(), bpm };
+                ctx.metrics
+                    .update_band(mac, |b| b.readings.heart_rate_bpm = Some(bpm));
+                let r = HeartRateReading {
+                    ts: Utc::now(),
+                    bpm,
+                };
                 store(ctx.sink, mac, Record::HeartRate(r)).await?;
             }
             None => tracing::info!(band = mac, "no heart-rate reading (band not worn?)"),
@@ -215,7 +225,8 @@ async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64
                 store(ctx.sink, mac, Record::Activity { samples: batch })
                     .await
                     .map_err(|e| e.to_string())?;
-                ctx.metrics.update_band(mac, |b| b.counters.samples_stored += n);
+                ctx.metrics
+                    .update_band(mac, |b| b.counters.samples_stored += n);
                 if ctx.stopping.load(Ordering::SeqCst) {
                     // Durable, but not acknowledged: the band sends it again next time and the
                     // cursor skips what is stored.

@@ -230,9 +230,16 @@ pub struct HistoryAssembler {
 impl HistoryAssembler {
     /// A new transfer (counter expected to start at 0).
     pub fn new(size: SampleSize) -> HistoryAssembler {
+        HistoryAssembler::starting_at(size, 0)
+    }
+
+    /// A transfer whose first packet carries `first_counter`: the counterpart of
+    /// [`packetize`]'s `first_counter`, for a band that keeps counting across rounds and for
+    /// decoding packets cut from the middle of a capture.
+    pub fn starting_at(size: SampleSize, first_counter: u8) -> HistoryAssembler {
         HistoryAssembler {
             size,
-            next_counter: 0,
+            next_counter: first_counter,
             buf: Vec::new(),
             samples: Vec::new(),
         }
@@ -450,5 +457,29 @@ mod tests {
         }
         assert_eq!(a.samples(), &samples[..]);
         assert_eq!(a.pending_bytes(), 0);
+    }
+
+    #[test]
+    fn assembler_accepts_packets_that_continue_a_count() {
+        let samples = [ActivitySample {
+            kind: 1,
+            intensity: 2,
+            steps: 3,
+            heart_rate: Some(70),
+            extra: None,
+        }; 9];
+        let packets = packetize(&samples, SampleSize::Four, 23, 0xfe);
+        assert_eq!(
+            packets.iter().map(|p| p[0]).collect::<Vec<_>>(),
+            [0xfe, 0xff, 0x00]
+        );
+        assert!(HistoryAssembler::new(SampleSize::Four)
+            .push(&packets[0])
+            .is_err());
+        let mut a = HistoryAssembler::starting_at(SampleSize::Four, 0xfe);
+        for p in &packets {
+            a.push(p).unwrap();
+        }
+        assert_eq!(a.samples(), &samples[..]);
     }
 }

@@ -177,7 +177,7 @@ impl<'a> Session<'a> {
         }
     }
 
-    async fn read_opt(&self, uuid: Uuid) -> Result<Option<Vec<u8>>, SessionError> {
+    async fn read_opt(&mut self, uuid: Uuid) -> Result<Option<Vec<u8>>, SessionError> {
         match self.link.read(uuid).await {
             Ok(v) => Ok(Some(v)),
             Err(LinkError::NoCharacteristic(_)) => Ok(None),
