@@ -234,9 +234,8 @@ fn start_discovery(server: &Arc<Server>, ai: usize, sender: String) -> Result<()
         let generation = a.scan_generation;
         let path = a.path();
         server.props_changed(&path, IFACE, one("Discovering", true));
-        let s = server.clone();
         let interval = st.advertise_interval;
-        tokio::spawn(scan(s, ai, generation, interval));
+        server.spawn(scan(server.clone(), ai, generation, interval));
     }
     Ok(())
 }

@@ -63,7 +63,6 @@ pub enum EmulatorError {
 /// A running emulated BlueZ. Dropping it stops the service.
 pub struct Emulator {
     server: Arc<Server>,
-    io: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
     bands: Vec<EmulatedBand>,
     address: String,
@@ -150,7 +149,7 @@ impl Emulator {
             adapters,
             advertise_interval: config.advertise_interval,
         };
-        let (server, io) = Server::start(bus_address, state).await?;
+        let server = Server::start(bus_address, state).await?;
         let workers = queues
             .into_iter()
             .map(|(ai, di, band, rx)| connection::spawn(server.clone(), ai, di, band, rx))
@@ -163,7 +162,6 @@ impl Emulator {
         );
         Ok(Emulator {
             server,
-            io,
             workers,
             bands: config.bands,
             address: bus_address.to_string(),
@@ -190,22 +188,24 @@ impl Emulator {
 
     /// Whether the service is still on the bus (false once the bus went away).
     pub fn is_running(&self) -> bool {
-        !self.io.is_finished()
+        self.server.is_running()
     }
 
-    /// Leaves the bus: releases `org.bluez`, drops every connection to the bands.
+    /// Leaves the bus: gives up `org.bluez` (clients see BlueZ vanish at once) and drops every
+    /// connection to the bands.
     pub async fn stop(self) {
-        self.server.release().await;
+        let s = self.server.clone();
+        let _ = tokio::task::spawn_blocking(move || s.shut_down(true)).await;
         // Drop runs next and ends the tasks.
     }
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        self.server.mark_stopped();
+        // Without a release the name goes with the connection, which closes with the server.
+        self.server.shut_down(false);
         for w in &self.workers {
             w.abort();
         }
-        self.io.abort();
     }
 }

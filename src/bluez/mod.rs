@@ -19,6 +19,7 @@ mod introspect;
 mod objects;
 mod props;
 mod server;
+mod wire;
 
 pub use bus::{BusError, PrivateBus};
 pub use device::mac_text;

@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use dbus::arg::{Dict, PropMap, RefArg, Variant};
-use dbus::channel::{Channel, MatchingReceiver, Sender};
-use dbus::message::{MatchRule, SignalArgs};
-use dbus::nonblock::stdintf::org_freedesktop_dbus::{
+use dbus::blocking::stdintf::org_freedesktop_dbus::{
     ObjectManagerInterfacesAdded, ObjectManagerInterfacesRemoved, PropertiesPropertiesChanged,
+    RequestNameReply,
 };
-use dbus::nonblock::{MsgMatch, SyncConnection};
+use dbus::blocking::SyncConnection;
+use dbus::channel::{MatchingReceiver, Sender};
+use dbus::message::{MatchRule, SignalArgs};
 use dbus::Message;
 
 use super::adapter::{self, AdapterState};
@@ -25,6 +26,7 @@ use super::gatt_io::{GattOp, Target};
 use super::introspect;
 use super::objects::{self, Obj, AGENT_MANAGER};
 use super::props::{path, IoOptions};
+use super::wire::{self, Wire};
 
 /// Standard interface names.
 pub(crate) const INTROSPECTABLE: &str = "org.freedesktop.DBus.Introspectable";
@@ -53,8 +55,9 @@ pub(crate) enum Handled {
 pub(crate) struct Server {
     conn: Arc<SyncConnection>,
     state: Mutex<BluezState>,
-    watch: Mutex<Option<MsgMatch>>,
+    rt: tokio::runtime::Handle,
     stopped: AtomicBool,
+    wire: Mutex<Option<Wire>>,
 }
 
 /// Why the service could not start.
@@ -74,70 +77,95 @@ pub enum ServeError {
 }
 
 impl Server {
-    /// Connects to `address`, installs the dispatcher and takes `org.bluez`. Returns the server
-    /// and the task that drives the connection (it ends when the bus goes away).
-    pub async fn start(
+    /// Connects to `address`, installs the dispatcher, takes `org.bluez` and starts serving.
+    pub async fn start(address: &str, state: BluezState) -> Result<Arc<Server>, ServeError> {
+        let rt = tokio::runtime::Handle::current();
+        let addr = address.to_string();
+        // libdbus calls block: keep them off the async threads.
+        tokio::task::spawn_blocking(move || Server::start_blocking(&addr, state, rt))
+            .await
+            .map_err(|e| ServeError::Connect {
+                address: address.to_string(),
+                detail: e.to_string(),
+            })?
+    }
+
+    fn start_blocking(
         address: &str,
         state: BluezState,
-    ) -> Result<(Arc<Server>, tokio::task::JoinHandle<()>), ServeError> {
-        let err = |detail: String| ServeError::Connect {
+        rt: tokio::runtime::Handle,
+    ) -> Result<Arc<Server>, ServeError> {
+        let err = |e: dbus::Error| ServeError::Connect {
             address: address.to_string(),
-            detail,
+            detail: e.message().unwrap_or("unknown error").to_string(),
         };
-        let addr = address.to_string();
-        // libdbus connects and says Hello synchronously: keep that off the async threads.
-        let channel = tokio::task::spawn_blocking(move || -> Result<Channel, dbus::Error> {
-            let mut c = Channel::open_private(&addr)?;
-            c.register()?;
-            Ok(c)
-        })
-        .await
-        .map_err(|e| err(e.to_string()))?
-        .map_err(|e| err(e.message().unwrap_or("unknown error").to_string()))?;
-        let (resource, conn) = dbus_tokio::connection::from_channel::<SyncConnection>(channel)
-            .map_err(|e| err(e.to_string()))?;
-        let io = tokio::spawn(async move {
-            let e = resource.await;
-            tracing::warn!(error = %e, "emulated BlueZ lost its D-Bus connection");
-        });
+        let conn = Arc::new(wire::open(address).map_err(err)?);
         let server = Arc::new(Server {
             conn: conn.clone(),
             state: Mutex::new(state),
-            watch: Mutex::new(None),
+            rt,
             stopped: AtomicBool::new(false),
+            wire: Mutex::new(None),
         });
-        let s = server.clone();
+        // The connection's filters hold the server weakly: no cycle, so dropping the server
+        // closes the connection.
+        let weak = Arc::downgrade(&server);
         conn.start_receive(
             MatchRule::new_method_call(),
             Box::new(move |msg, _| {
-                s.dispatch(msg);
+                if let Some(s) = weak.upgrade() {
+                    s.dispatch(msg);
+                }
                 true
             }),
         );
         let rule = MatchRule::new_signal("org.freedesktop.DBus", "NameOwnerChanged")
             .with_sender("org.freedesktop.DBus");
-        let s = server.clone();
-        let m = conn
-            .add_match(rule)
-            .await
-            .map_err(|e| err(e.to_string()))?
-            .cb(move |_, (name, _old, new): (String, String, String)| {
-                if new.is_empty() && name.starts_with(':') {
+        let weak = Arc::downgrade(&server);
+        conn.add_match(
+            rule,
+            move |(name, _old, new): (String, String, String), _, _| {
+                if let (true, true, Some(s)) =
+                    (new.is_empty(), name.starts_with(':'), weak.upgrade())
+                {
                     s.client_gone(&name);
                 }
                 true
-            });
-        *server.watch.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
-        use dbus::nonblock::stdintf::org_freedesktop_dbus::RequestNameReply;
+            },
+        )
+        .map_err(err)?;
         let owner = conn
             .request_name("org.bluez", false, false, true)
-            .await
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(err)?;
         if owner != RequestNameReply::PrimaryOwner {
-            io.abort();
             return Err(ServeError::NameTaken(address.to_string()));
         }
-        Ok((server, io))
+        *server.wire.lock().unwrap_or_else(|e| e.into_inner()) = Some(Wire::start(conn));
+        Ok(server)
+    }
+
+    /// Runs a task on the emulator's runtime (callable from the wire thread).
+    pub fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+        self.rt.spawn(f);
+    }
+
+    /// Whether the bus connection is still served.
+    pub fn is_running(&self) -> bool {
+        let w = self.wire.lock().unwrap_or_else(|e| e.into_inner());
+        w.as_ref().is_some_and(Wire::is_alive)
+    }
+
+    /// Stops serving: background tasks end, the wire thread stops, and `org.bluez` is given up
+    /// when `release` is set (clients see the service vanish at once).
+    pub fn shut_down(&self, release: bool) {
+        self.stopped.store(true, Ordering::SeqCst);
+        let w = self.wire.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = w {
+            w.stop();
+        }
+        if release {
+            let _ = self.conn.release_name("org.bluez");
+        }
     }
 
     /// The state, locked. Never held across an await.
@@ -150,19 +178,9 @@ impl Server {
         let _ = self.conn.send(msg);
     }
 
-    /// Marks the service stopped: background tasks (scans) end at their next step.
-    pub fn mark_stopped(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
-    }
-
     /// Whether the service was stopped.
     pub fn is_stopped(&self) -> bool {
         self.stopped.load(Ordering::SeqCst)
-    }
-
-    /// Gives up `org.bluez` (clients see the service vanish at once).
-    pub async fn release(&self) {
-        let _ = self.conn.release_name("org.bluez").await;
     }
 
     /// Signals `PropertiesChanged` on `p`.
