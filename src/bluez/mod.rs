@@ -2,10 +2,10 @@
 //! properties, signals, methods and error names, so the real btleplug backend (and BlueZ's own
 //! `bluetoothctl`) can be exercised end to end on machines without Bluetooth (testing.md).
 //!
-//! One concept per file: [`bus`] starts a private dbus-daemon; `server` owns `org.bluez` and
-//! dispatches calls; `objects`/`introspect` describe the tree; `adapter`, `device`, `gatt` are
-//! BlueZ's interfaces; `connection`/`gatt_io` drive the emulated link; `errors` holds BlueZ's
-//! error names and texts.
+//! One concept per file: [`bus`] starts a private dbus-daemon; `wire` drives the connection to
+//! it; `server` owns `org.bluez` and dispatches calls; `objects`/`introspect` describe the tree;
+//! `adapter`, `device`, `gatt` are BlueZ's interfaces; `connection`/`gatt_io` drive the emulated
+//! link; `props` builds and reads property values; `errors` holds BlueZ's error names and texts.
 
 mod adapter;
 pub mod bus;
