@@ -69,9 +69,14 @@ impl Link for BtleLink {
         self.peripheral.read(&c).await.map_err(map)
     }
 
+    /// BlueZ keeps a client's notify sessions across reconnects; older versions answer a second
+    /// StartNotify from the same client with "Already notifying", which means what we wanted.
     async fn subscribe(&self, uuid: Uuid) -> Result<(), LinkError> {
         let c = self.characteristic(uuid)?;
-        self.peripheral.subscribe(&c).await.map_err(map)
+        match self.peripheral.subscribe(&c).await {
+            Err(e) if e.to_string().contains("Already notifying") => Ok(()),
+            r => r.map_err(map),
+        }
     }
 
     async fn unsubscribe(&self, uuid: Uuid) -> Result<(), LinkError> {
