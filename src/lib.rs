@@ -7,4 +7,5 @@
 pub mod cli;
 pub mod metrics;
 pub mod protocol;
+pub mod provision;
 pub mod store;
