@@ -28,6 +28,9 @@ pub enum Error {
         /// What is missing.
         message: String,
     },
+    /// A command-line value is unusable.
+    #[error("{0}")]
+    Argument(String),
     /// The database refused or failed.
     #[error("database {target}: {source}")]
     Database {
@@ -79,7 +82,10 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) | Error::ConfigRead { .. } | Error::Environment { .. } => 2,
+            Error::Config(_)
+            | Error::ConfigRead { .. }
+            | Error::Environment { .. }
+            | Error::Argument(_) => 2,
             _ => 1,
         }
     }

@@ -5,8 +5,55 @@
 //! Statements are built server-side with `format('%I', '%L')`, so no role name or password can
 //! break out of its quotes.
 
+use super::conf::Config;
+use super::error::Error;
 use super::secret::Secret;
+use super::update::runtime;
 use tokio_postgres::Client;
+
+/// How `--grant` connects when not told: the local superuser over the Debian socket.
+pub const DEFAULT_ADMIN: &str = "host=/var/run/postgresql user=postgres";
+
+/// `--grant`: connects with `admin_conninfo` (libpq key=value or URL; the database defaults to
+/// `DBNAME`, the port to `DBPORT`) and runs [`grant`] for `DBUSER`.
+pub fn run(config: &Config, admin_conninfo: Option<&str>) -> Result<GrantReport, Error> {
+    let password = config
+        .db
+        .password
+        .resolve()
+        .map_err(|message| Error::Environment {
+            path: config.path.clone(),
+            message,
+        })?;
+    let conninfo = admin_conninfo.unwrap_or(DEFAULT_ADMIN);
+    let mut pg: tokio_postgres::Config = conninfo
+        .parse()
+        .map_err(|e| Error::Argument(format!("--admin: not a connection string ({e})")))?;
+    if pg.get_dbname().is_none() {
+        pg.dbname(&config.db.name);
+    }
+    if pg.get_ports().is_empty() {
+        pg.port(config.db.port);
+    }
+    let target = format!(
+        "{}@{}",
+        pg.get_user().unwrap_or("?"),
+        pg.get_dbname().unwrap_or("?")
+    );
+    let database = |source| Error::Database {
+        target: target.clone(),
+        source,
+    };
+    runtime()?.block_on(async {
+        let (client, connection) = pg.connect(tokio_postgres::NoTls).await.map_err(database)?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        grant(&client, &config.db.user, &password, &config.db.name)
+            .await
+            .map_err(database)
+    })
+}
 
 /// What `--grant` did and found.
 #[derive(Debug, Clone, PartialEq, Eq)]
