@@ -81,14 +81,31 @@ fn configuration_errors_exit_2_with_file_and_line() {
     let t = tempfile::tempdir().unwrap();
     let o = grafana(t.path(), &["-u"], &[]);
     assert_eq!(o.code, 2, "{}", o.stderr);
-    assert!(o.stderr.contains("configuration.conf: cannot read the configuration"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("configuration.conf: cannot read the configuration"),
+        "{}",
+        o.stderr
+    );
 
-    write_config(t.path(), &config_text("").replace("DBPORT=5432", "DBPORT=big\nCOLOUR=red"));
+    write_config(
+        t.path(),
+        &config_text("").replace("DBPORT=5432", "DBPORT=big\nCOLOUR=red"),
+    );
     let o = grafana(t.path(), &["-u"], &[]);
     assert_eq!(o.code, 2);
     let conf = config_path(t.path()).display().to_string();
-    assert!(o.stderr.contains(&format!("{conf}:6: DBPORT: expected a TCP port")), "{}", o.stderr);
-    assert!(o.stderr.contains(&format!("{conf}:7: unknown key COLOUR")), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains(&format!("{conf}:6: DBPORT: expected a TCP port")),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains(&format!("{conf}:7: unknown key COLOUR")),
+        "{}",
+        o.stderr
+    );
 
     write_config(t.path(), &config_text(""));
     assert_eq!(grafana(t.path(), &["-s", "--panels", "11,99"], &[]).code, 2);
@@ -127,14 +144,21 @@ fn edit_creates_then_validates_the_file() {
     // An editor that saves without changes: the default file is valid, and private.
     let o = grafana(t.path(), &["-e"], &[("EDITOR", "true")]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let mode = std::fs::metadata(config_path(t.path())).unwrap().permissions().mode();
+    let mode = std::fs::metadata(config_path(t.path()))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     let good = editor_script(tools.path(), "good", &config_text(""));
     assert_eq!(grafana(t.path(), &["-e"], &[("EDITOR", &good)]).code, 0);
     let bad = editor_script(tools.path(), "bad", "DBNAME=x\nDBPORT=0\n");
     let o = grafana(t.path(), &["-e"], &[("EDITOR", &bad)]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("configuration.conf:2: DBPORT"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("configuration.conf:2: DBPORT"),
+        "{}",
+        o.stderr
+    );
     let o = grafana(t.path(), &["-e"], &[("EDITOR", "false")]);
     assert_eq!(o.code, 1);
     assert!(o.stderr.contains("editor: false failed"), "{}", o.stderr);
@@ -146,11 +170,19 @@ fn a_database_that_is_down_is_a_clear_error() {
     let port = free_port().to_string();
     write_config(
         t.path(),
-        &config_text("").replace("DBHOST=localhost\nDBPORT=5432", &format!("DBHOST=127.0.0.1\nDBPORT={port}")),
+        &config_text("").replace(
+            "DBHOST=localhost\nDBPORT=5432",
+            &format!("DBHOST=127.0.0.1\nDBPORT={port}"),
+        ),
     );
     let o = grafana(t.path(), &["-u"], &[]);
     assert_eq!(o.code, 1);
-    assert!(o.stderr.contains(&format!("database grafana@127.0.0.1:{port}/miband")), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains(&format!("database grafana@127.0.0.1:{port}/miband")),
+        "{}",
+        o.stderr
+    );
     assert!(files(t.path()).len() == 1, "nothing written");
 }
 
@@ -176,7 +208,10 @@ fn fake_grafana() -> (String, Arc<Mutex<Vec<String>>>) {
             let line = text.lines().next().unwrap_or("").to_string();
             let auth = text
                 .lines()
-                .find_map(|l| l.strip_prefix("authorization: ").or(l.strip_prefix("Authorization: ")))
+                .find_map(|l| {
+                    l.strip_prefix("authorization: ")
+                        .or(l.strip_prefix("Authorization: "))
+                })
                 .unwrap_or("-")
                 .to_string();
             let ok = auth == "Basic YWRtaW46YWRtaW5wdw=="; // admin:adminpw
@@ -201,7 +236,9 @@ fn update_twice_show_and_reset_against_a_real_database() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let pg = PgCluster::start_throwaway().expect("start PostgreSQL");
     rt.block_on(async {
-        pg.create_owner_db("miband", "miband", "owner").await.unwrap();
+        pg.create_owner_db("miband", "miband", "owner")
+            .await
+            .unwrap();
         let mut c = pg.connect_superuser("miband").await.unwrap();
         schema::migrate(&mut c).await.unwrap();
         c.execute(
@@ -237,10 +274,23 @@ fn update_twice_show_and_reset_against_a_real_database() {
     let o = grafana(root, &["-u"], &env);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("Bands: 2"), "{}", o.stdout);
-    assert!(o.stdout.contains("written    /var/lib/grafana/dashboards/miband-grafana_dev2.json"), "{}", o.stdout);
-    assert!(o.stdout.contains("Grafana: reloaded datasources"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("written    /var/lib/grafana/dashboards/miband-grafana_dev2.json"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("Grafana: reloaded datasources"),
+        "{}",
+        o.stdout
+    );
     assert!(o.stdout.contains("Done updating!"));
-    assert!(o.stderr.is_empty(), "a --grant role gets no warning: {}", o.stderr);
+    assert!(
+        o.stderr.is_empty(),
+        "a --grant role gets no warning: {}",
+        o.stderr
+    );
     assert_eq!(
         *requests.lock().unwrap(),
         [
@@ -249,7 +299,10 @@ fn update_twice_show_and_reset_against_a_real_database() {
         ]
     );
     let ds = root.join("etc/grafana/provisioning/datasources/miband-grafana.yaml");
-    assert_eq!(std::fs::metadata(&ds).unwrap().permissions().mode() & 0o777, 0o640);
+    assert_eq!(
+        std::fs::metadata(&ds).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
     let first = files(root);
     assert_eq!(first.len(), 8, "{first:?}");
 
@@ -257,7 +310,11 @@ fn update_twice_show_and_reset_against_a_real_database() {
     let o = grafana(root, &["-u"], &env);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(!o.stdout.contains("written"), "{}", o.stdout);
-    assert!(o.stdout.contains("nothing changed, nothing to reload"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("nothing changed, nothing to reload"),
+        "{}",
+        o.stdout
+    );
     assert_eq!(files(root), first);
     assert_eq!(requests.lock().unwrap().len(), 2);
 
@@ -286,25 +343,49 @@ fn update_twice_show_and_reset_against_a_real_database() {
             .unwrap();
     });
     let o = grafana(root, &["-u"], &env);
-    assert!(o.stdout.contains("removed    /var/lib/grafana/dashboards/miband-grafana_dev2.json"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("removed    /var/lib/grafana/dashboards/miband-grafana_dev2.json"),
+        "{}",
+        o.stdout
+    );
 
     // Wrong Grafana password: files are written, the failure is reported, exit 1.
     rt.block_on(async {
         let c = pg.connect_superuser("miband").await.unwrap();
-        c.batch_execute("INSERT INTO mibandrecord (mac) VALUES ('C8:0F:10:00:00:03')").await.unwrap();
+        c.batch_execute("INSERT INTO mibandrecord (mac) VALUES ('C8:0F:10:00:00:03')")
+            .await
+            .unwrap();
     });
     let o = grafana(root, &["-u"], &[("GF_PW", "wrong")]);
     assert_eq!(o.code, 1);
-    assert!(o.stderr.contains("refused admin (HTTP 401)"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("refused admin (HTTP 401)"),
+        "{}",
+        o.stderr
+    );
     assert!(!o.stderr.contains("wrong"));
 
     let o = grafana(root, &["-r"], &env);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stdout.contains("removed  /var/lib/grafana/dashboards/miband-grafana_dev3.json"));
+    assert!(o
+        .stdout
+        .contains("removed  /var/lib/grafana/dashboards/miband-grafana_dev3.json"));
     let left: Vec<PathBuf> = files(root).into_keys().collect();
-    assert_eq!(left, [PathBuf::from("etc/miband-grafana/configuration.conf")]);
-    assert!(!root.join("var/lib/grafana").exists(), "directories -u created are gone too");
-    assert!(requests.lock().unwrap().last().unwrap().contains("dashboards/reload"));
+    assert_eq!(
+        left,
+        [PathBuf::from("etc/miband-grafana/configuration.conf")]
+    );
+    assert!(
+        !root.join("var/lib/grafana").exists(),
+        "directories -u created are gone too"
+    );
+    assert!(requests
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .contains("dashboards/reload"));
 }
 
 #[test]

@@ -18,7 +18,11 @@ use support::{bands, config_text, grafana_literal, schema, NASTY_NAME, NASTY_PAS
 const ENV_VAR: &str = "MIBAND_GRAFANA_DBPASSWORD";
 
 fn config() -> Config {
-    conf::parse(&config_text(""), Path::new("/etc/miband-grafana/configuration.conf")).unwrap()
+    conf::parse(
+        &config_text(""),
+        Path::new("/etc/miband-grafana/configuration.conf"),
+    )
+    .unwrap()
 }
 
 fn env_config() -> Config {
@@ -98,8 +102,14 @@ fn every_rendered_file_matches_its_golden_copy() {
         (Form::User, "mirror-user.js"),
         (Form::Legacy, "mirror-legacy.js"),
     ] {
-        let js = mirror::render(&bands(), form, "http://192.168.0.22:3000", 1, &[11, 12, 31, 41])
-            .unwrap();
+        let js = mirror::render(
+            &bands(),
+            form,
+            "http://192.168.0.22:3000",
+            1,
+            &[11, 12, 31, 41],
+        )
+        .unwrap();
         golden(name, &js);
     }
 }
@@ -198,7 +208,12 @@ fn dashboards_validate_against_grafanas_schemas() {
                 let what = format!("{name} panel {}", p["id"]);
                 validate(s, "Options", &p["options"], &what);
                 if s["definitions"].get("FieldConfig").is_some() {
-                    validate(s, "FieldConfig", &p["fieldConfig"]["defaults"]["custom"], &what);
+                    validate(
+                        s,
+                        "FieldConfig",
+                        &p["fieldConfig"]["defaults"]["custom"],
+                        &what,
+                    );
                 }
             }
         }
@@ -214,9 +229,15 @@ fn band_dashboards_keep_the_contract() {
         let panels_json = d["panels"].as_array().unwrap();
         let mut ids = HashSet::new();
         for p in panels_json {
-            assert!(ids.insert(p["id"].as_u64().unwrap()), "{name}: duplicate id");
+            assert!(
+                ids.insert(p["id"].as_u64().unwrap()),
+                "{name}: duplicate id"
+            );
             let g = &p["gridPos"];
-            assert!(g["x"].as_u64().unwrap() + g["w"].as_u64().unwrap() <= 24, "{name}");
+            assert!(
+                g["x"].as_u64().unwrap() + g["w"].as_u64().unwrap() <= 24,
+                "{name}"
+            );
         }
         if name == "miband-overview.json" {
             assert_eq!(uid_str, uid::OVERVIEW_UID);
@@ -245,7 +266,11 @@ fn band_dashboards_keep_the_contract() {
             assert_eq!(p["datasource"]["uid"], pg_uid.as_str());
             for t in p["targets"].as_array().unwrap() {
                 let sql = t["rawSql"].as_str().unwrap();
-                assert!(sql.contains(&format!("dev_id = {}", band.id)), "{name} {}", spec.id);
+                assert!(
+                    sql.contains(&format!("dev_id = {}", band.id)),
+                    "{name} {}",
+                    spec.id
+                );
                 assert_eq!(t["datasource"]["uid"], pg_uid.as_str());
             }
         }
@@ -253,7 +278,12 @@ fn band_dashboards_keep_the_contract() {
         assert_eq!(by_id(21)["fieldConfig"]["defaults"]["unit"], "suffix:kcal");
         assert_eq!(by_id(41)["fieldConfig"]["defaults"]["unit"], "percent");
         assert_eq!(by_id(52)["fieldConfig"]["defaults"]["unit"], "h");
-        for (id, ty) in [(11, "timeseries"), (12, "gauge"), (41, "stat"), (61, "piechart")] {
+        for (id, ty) in [
+            (11, "timeseries"),
+            (12, "gauge"),
+            (41, "stat"),
+            (61, "piechart"),
+        ] {
             assert_eq!(by_id(id)["type"], ty);
         }
     }

@@ -39,7 +39,12 @@ fn exposition(n: u64) -> String {
             Kind::Histogram => "histogram",
             Kind::Info => "info",
         };
-        out += &format!("# TYPE {} {kind}\n# HELP {} {}.\n", m.registered_name(), m.registered_name(), m.help);
+        out += &format!(
+            "# TYPE {} {kind}\n# HELP {} {}.\n",
+            m.registered_name(),
+            m.registered_name(),
+            m.help
+        );
         let sets: Vec<String> = if m.per_band {
             BANDS.iter().map(|b| labels(*b)).collect()
         } else if m.kind == Kind::Info {
@@ -56,15 +61,37 @@ fn exposition(n: u64) -> String {
 
 fn sample(out: &mut String, m: &Metric, labels: &str, n: u64) {
     let with = |extra: &str| {
-        let joined = [labels, extra].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(",");
-        if joined.is_empty() { String::new() } else { format!("{{{joined}}}") }
+        let joined = [labels, extra]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(",");
+        if joined.is_empty() {
+            String::new()
+        } else {
+            format!("{{{joined}}}")
+        }
     };
     match m.kind {
         Kind::Histogram => {
             for (le, share) in [("0.5", 1), ("1.0", 2), ("5.0", 3), ("+Inf", 3)] {
-                *out += &format!("{}_bucket{} {}\n", m.name, with(&format!("le=\"{le}\"")), share * n);
+                *out += &format!(
+                    "{}_bucket{} {}\n",
+                    m.name,
+                    with(&format!("le=\"{le}\"")),
+                    share * n
+                );
             }
-            *out += &format!("{}_sum{} {}\n{}_count{} {}\n", m.name, with(""), 2 * n, m.name, with(""), 3 * n);
+            *out += &format!(
+                "{}_sum{} {}\n{}_count{} {}\n",
+                m.name,
+                with(""),
+                2 * n,
+                m.name,
+                with(""),
+                3 * n
+            );
         }
         Kind::Counter => *out += &format!("{}{} {}\n", m.name, with(""), 10 * n),
         Kind::Info => *out += &format!("{}{} 1\n", m.name, with("")),
@@ -72,7 +99,14 @@ fn sample(out: &mut String, m: &Metric, labels: &str, n: u64) {
             let v = match m.name {
                 "miband_battery_level_ratio" => "0.8".to_string(),
                 "miband_heart_rate_bpm" => "72".into(),
-                "miband_last_sync_timestamp_seconds" => format!("{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 30),
+                "miband_last_sync_timestamp_seconds" => format!(
+                    "{}",
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .as_secs()
+                        - 30
+                ),
                 "miband_steps_today" => "4321".into(),
                 "miband_energy_today_joules" => "418400".into(),
                 _ => "1".into(),
@@ -125,7 +159,11 @@ struct Prometheus {
 impl Prometheus {
     fn start(target: &str) -> Prometheus {
         let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let config = dir.path().join("prometheus.yml");
         std::fs::write(
             &config,
@@ -135,12 +173,19 @@ impl Prometheus {
         let child = Command::new("/usr/bin/prometheus")
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("run /usr/bin/prometheus (Debian package prometheus)");
-        Prometheus { child, url: format!("http://127.0.0.1:{port}"), _dir: dir }
+        Prometheus {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        }
     }
 
     fn get(&self, path: &str, query: &[(&str, &str)]) -> Option<Value> {
@@ -174,10 +219,17 @@ impl Drop for Prometheus {
 fn interpolate(expr: &str, band: Option<&str>) -> String {
     let value = match band {
         None => ".*".to_string(),
-        Some(b) => b.chars().flat_map(|c| {
-            let special = "\\.+*?()|[]{}^$".contains(c);
-            special.then_some('\\').into_iter().chain(std::iter::once(c))
-        }).collect::<String>().replace('"', "\\\""),
+        Some(b) => b
+            .chars()
+            .flat_map(|c| {
+                let special = "\\.+*?()|[]{}^$".contains(c);
+                special
+                    .then_some('\\')
+                    .into_iter()
+                    .chain(std::iter::once(c))
+            })
+            .collect::<String>()
+            .replace('"', "\\\""),
     };
     expr.replace("$__rate_interval", "30s")
         .replace(&format!("${}", overview::BAND_VARIABLE), &value)
@@ -192,9 +244,17 @@ fn overview_exprs() -> Vec<(String, String)> {
         .iter()
         .filter(|p| p["type"] != "row")
         .flat_map(|p| {
-            p["targets"].as_array().unwrap().iter().map(|t| {
-                (p["title"].as_str().unwrap().to_string(), t["expr"].as_str().unwrap().to_string())
-            }).collect::<Vec<_>>()
+            p["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    (
+                        p["title"].as_str().unwrap().to_string(),
+                        t["expr"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -221,19 +281,29 @@ fn every_overview_expression_returns_series() {
         }
     };
     let prom = Prometheus::start(&target);
-    wait_for("Prometheus to be ready", || prom.get("/api/v1/status/buildinfo", &[]));
+    wait_for("Prometheus to be ready", || {
+        prom.get("/api/v1/status/buildinfo", &[])
+    });
     // Rates need a few scrapes in their window.
     wait_for("five scrapes", || {
         let r = prom.query("count_over_time(up{job=\"miband\"}[1m])");
         (r.first()?["value"][1].as_str()?.parse::<u32>().ok()? >= 5).then_some(())
     });
     let up = prom.query("up{job=\"miband\"}");
-    assert_eq!(up[0]["value"][1], "1", "Prometheus could not scrape {target}: {up:?}");
+    assert_eq!(
+        up[0]["value"][1], "1",
+        "Prometheus could not scrape {target}: {up:?}"
+    );
 
     let variable = prom
         .get("/api/v1/label/name/values", &[("match[]", names::UP.name)])
         .unwrap();
-    let bands: Vec<String> = variable["data"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let bands: Vec<String> = variable["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     assert!(!bands.is_empty(), "the band variable would be empty");
 
     let exprs = overview_exprs();
@@ -248,7 +318,11 @@ fn every_overview_expression_returns_series() {
             let series = prom.query(&one);
             assert!(!series.is_empty(), "{title}: no series for {one}");
             for s in &series {
-                assert_eq!(s["metric"]["name"].as_str(), Some(bands[bands.len() - 1].as_str()), "{title}: {one}");
+                assert_eq!(
+                    s["metric"]["name"].as_str(),
+                    Some(bands[bands.len() - 1].as_str()),
+                    "{title}: {one}"
+                );
             }
         }
     }

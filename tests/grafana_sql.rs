@@ -140,8 +140,17 @@ async fn every_query_returns_rows(grafana: &Client) {
         for (format, sql) in p.queries {
             let expanded = expand(&panels::sql_for(sql, 1), &live).unwrap();
             let (columns, rows) = run(grafana, &expanded).await;
-            assert!(!rows.is_empty(), "panel {} returned no rows:\n{expanded}", p.id);
-            assert!(rows[0].iter().all(Option::is_some), "panel {}: {:?}", p.id, rows[0]);
+            assert!(
+                !rows.is_empty(),
+                "panel {} returned no rows:\n{expanded}",
+                p.id
+            );
+            assert!(
+                rows[0].iter().all(Option::is_some),
+                "panel {}: {:?}",
+                p.id,
+                rows[0]
+            );
             if *format == Format::TimeSeries {
                 assert_eq!(columns[0], "time", "panel {}", p.id);
             }
@@ -174,7 +183,10 @@ async fn sleep_follows_kind_codes(grafana: &Client) {
     let range = ctx(at(1, 12, 0), at(3, 0, 0));
     let (_, rows) = run(grafana, &expand(&q(52), &range).unwrap()).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert!(rows[0][0].as_deref().unwrap().starts_with("2024-03-02 00:00:00"));
+    assert!(rows[0][0]
+        .as_deref()
+        .unwrap()
+        .starts_with("2024-03-02 00:00:00"));
     assert_eq!((num(&rows[0][1]), num(&rows[0][2])), (1.0, 9.92));
     let evening = ctx(at(2, 12, 0), at(2, 18, 0));
     let (columns, rows) = run(grafana, &expand(&q(53), &evening).unwrap()).await;
@@ -226,10 +238,14 @@ async fn dashboards_queries_run_as_the_read_only_role() {
 
     let admin = pg.connect_superuser("miband").await.unwrap();
     let password = Secret::new(support::NASTY_PASSWORD);
-    let first = grant::grant(&admin, "grafana", &password, "miband").await.unwrap();
+    let first = grant::grant(&admin, "grafana", &password, "miband")
+        .await
+        .unwrap();
     assert!(first.created);
     assert!(first.problems.is_empty(), "{:?}", first.problems);
-    let again = grant::grant(&admin, "grafana", &password, "miband").await.unwrap();
+    let again = grant::grant(&admin, "grafana", &password, "miband")
+        .await
+        .unwrap();
     assert!(!again.created && again.problems.is_empty(), "{again:?}");
 
     let grafana = connect(&pg, "grafana", support::NASTY_PASSWORD).await;
@@ -254,6 +270,8 @@ async fn dashboards_queries_run_as_the_read_only_role() {
     let report = grant::check(&admin, "grafana", "miband").await.unwrap();
     assert_eq!(report.problems, ["grafana can change table steprecord"]);
     // And the owner itself is never demoted into Grafana's role.
-    let owner_report = grant::grant(&admin, "miband", &password, "miband").await.unwrap();
+    let owner_report = grant::grant(&admin, "miband", &password, "miband")
+        .await
+        .unwrap();
     assert!(owner_report.problems[0].contains("owns the tables"));
 }

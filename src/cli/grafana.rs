@@ -7,7 +7,15 @@ use crate::provision::files::Outcome;
 use crate::provision::paths::{defaults, Layout};
 use crate::provision::reload::Provisioning;
 use crate::provision::{edit, grant, panels, reset, show, update, Error};
+use std::io::Write;
 use std::path::PathBuf;
+
+/// Prints a line to stdout; a closed pipe (`miband-grafana -s | head`) is not an error.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 
 /// Arguments of `miband grafana` / `miband-grafana`.
 #[derive(Debug, clap::Args)]
@@ -97,7 +105,7 @@ fn cmd_update(layout: &Layout, quiet: bool) -> Result<i32, Error> {
     let report = update::update(&config, layout)?;
     let say = |s: String| {
         if !quiet {
-            println!("{s}");
+            out!("{s}");
         }
     };
     say(format!("Database checked: {}", report.target));
@@ -158,7 +166,7 @@ fn cmd_show(layout: &Layout, args: &Args) -> Result<i32, Error> {
         legacy: args.legacy_mirror,
         panels: args.panels.clone(),
     };
-    println!("{}", show::show(config.as_ref(), layout, &opts)?);
+    out!("{}", show::show(config.as_ref(), layout, &opts)?);
     Ok(0)
 }
 
@@ -167,21 +175,21 @@ fn cmd_reset(layout: &Layout, quiet: bool) -> Result<i32, Error> {
     let report = reset::reset(config.as_ref(), layout)?;
     if report.nothing {
         if !quiet {
-            println!("Nothing to remove: no record of a previous -u.");
+            out!("Nothing to remove: no record of a previous -u.");
         }
         return Ok(0);
     }
     if !quiet {
         for p in &report.removed {
-            println!("  removed  {}", p.display());
+            out!("  removed  {}", p.display());
         }
         for p in &report.missing {
-            println!("  gone     {}", p.display());
+            out!("  gone     {}", p.display());
         }
         for (what, message) in &report.reloaded {
-            println!("Grafana: reloaded {}: {message}", what.as_str());
+            out!("Grafana: reloaded {}: {message}", what.as_str());
         }
-        println!("Grafana keeps the datasources it loaded; delete \"MiBand DB\" and \"MiBand Prometheus\" under Connections > Data sources if you no longer want them.");
+        out!("Grafana keeps the datasources it loaded; delete \"MiBand DB\" and \"MiBand Prometheus\" under Connections > Data sources if you no longer want them.");
     }
     if let Some(e) = report.reload_error {
         eprintln!("miband-grafana: files removed, but {e}");
@@ -192,7 +200,10 @@ fn cmd_reset(layout: &Layout, quiet: bool) -> Result<i32, Error> {
 
 fn cmd_edit(layout: &Layout) -> Result<i32, Error> {
     edit::edit(layout.config_file())?;
-    println!("{}: configuration is valid.", layout.config_file().display());
+    out!(
+        "{}: configuration is valid.",
+        layout.config_file().display()
+    );
     Ok(0)
 }
 
@@ -200,12 +211,12 @@ fn cmd_grant(layout: &Layout, admin: Option<&str>) -> Result<i32, Error> {
     let config = conf::load(layout.config_file())?;
     let report = grant::run(&config, admin)?;
     for note in &report.notes {
-        println!("Note: {note}");
+        out!("Note: {note}");
     }
     if !report.problems.is_empty() {
         return Err(Error::Grant(report.problems));
     }
-    println!(
+    out!(
         "Role {} {}: CONNECT on {}, SELECT on its tables, nothing else.",
         config.db.user,
         if report.created { "created" } else { "checked" },

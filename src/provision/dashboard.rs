@@ -2,7 +2,9 @@
 //! ([`super::uid`]), rendered by `templates/dashboard.json`.
 
 use super::bands::Band;
-use super::dashboard_model::{flow, ref_id, DashboardView, DsRef, GridPos, PanelView, RowView, Target};
+use super::dashboard_model::{
+    flow, ref_id, DashboardView, DsRef, GridPos, PanelView, RowView, Target,
+};
 use super::datasource::POSTGRES_TYPE;
 use super::panels::{self, PanelSpec};
 use super::uid;
@@ -62,9 +64,17 @@ pub fn model(band: &Band) -> DashboardView {
                 RowView {
                     id: row.id,
                     title: row.title.to_string(),
-                    grid: GridPos { x: 0, y: 0, w: 24, h: 1 },
+                    grid: GridPos {
+                        x: 0,
+                        y: 0,
+                        w: 24,
+                        h: 1,
+                    },
                 },
-                row.panels.iter().map(|p| panel_view(p, band, &ds)).collect(),
+                row.panels
+                    .iter()
+                    .map(|p| panel_view(p, band, &ds))
+                    .collect(),
             )
         })
         .collect();

@@ -162,7 +162,12 @@ pub fn flow(rows: Vec<(RowView, Vec<PanelView>)>, height: u32) -> Vec<Item> {
     let mut items = Vec::new();
     let mut y = 0;
     for (mut row, panels) in rows {
-        row.grid = GridPos { x: 0, y, w: 24, h: 1 };
+        row.grid = GridPos {
+            x: 0,
+            y,
+            w: 24,
+            h: 1,
+        };
         items.push(Item::Row(row));
         y += 1;
         let mut x = 0;

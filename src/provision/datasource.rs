@@ -61,6 +61,9 @@ mod tests {
     fn urls() {
         assert_eq!(postgres_url("localhost", 5432), "localhost:5432");
         assert_eq!(postgres_url("::1", 5433), "[::1]:5433");
-        assert_eq!(postgres_url("/var/run/postgresql", 5432), "/var/run/postgresql");
+        assert_eq!(
+            postgres_url("/var/run/postgresql", 5432),
+            "/var/run/postgresql"
+        );
     }
 }

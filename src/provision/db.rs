@@ -14,10 +14,13 @@ pub fn target(db: &Database) -> String {
 /// Connects as the configured user (password from the file or the environment).
 pub async fn connect(config: &Config) -> Result<Client, Error> {
     let db = &config.db;
-    let password = db.password.resolve().map_err(|message| Error::Environment {
-        path: config.path.clone(),
-        message,
-    })?;
+    let password = db
+        .password
+        .resolve()
+        .map_err(|message| Error::Environment {
+            path: config.path.clone(),
+            message,
+        })?;
     let mut pg = tokio_postgres::Config::new();
     pg.host(&db.host)
         .port(db.port)
@@ -26,13 +29,13 @@ pub async fn connect(config: &Config) -> Result<Client, Error> {
         .dbname(&db.name)
         .application_name("miband-grafana")
         .connect_timeout(Duration::from_secs(10));
-    let (client, connection) = pg
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|source| Error::Database {
-            target: target(db),
-            source,
-        })?;
+    let (client, connection) =
+        pg.connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|source| Error::Database {
+                target: target(db),
+                source,
+            })?;
     tokio::spawn(async move {
         let _ = connection.await;
     });

@@ -82,7 +82,9 @@ mod tests {
                 anonymous: true
             }
         );
-        assert!(check("[security]\nallow_embedding = true\n[auth.anonymous]\nenabled=true").ready());
+        assert!(
+            check("[security]\nallow_embedding = true\n[auth.anonymous]\nenabled=true").ready()
+        );
         assert!(!check("allow_embedding = true\n").ready());
     }
 

@@ -91,7 +91,8 @@ mod tests {
     #[test]
     fn provisioning_yaml_doubles_dollars_only() {
         let mut out = String::new();
-        askama::filters::Escaper::write_escaped_str(&ProvisioningYaml, &mut out, "a$b$$c\"").unwrap();
+        askama::filters::Escaper::write_escaped_str(&ProvisioningYaml, &mut out, "a$b$$c\"")
+            .unwrap();
         assert_eq!(out, "a$$b$$$$c\\\"");
     }
 }

@@ -106,14 +106,26 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("a/b/c.json");
         let mut dirs = Vec::new();
-        assert_eq!(write_atomic(&p, b"x", 0o640, None, &mut dirs).unwrap(), Outcome::Written);
+        assert_eq!(
+            write_atomic(&p, b"x", 0o640, None, &mut dirs).unwrap(),
+            Outcome::Written
+        );
         assert_eq!(dirs, [t.path().join("a"), t.path().join("a/b")]);
         let mtime = fs::metadata(&p).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        assert_eq!(write_atomic(&p, b"x", 0o640, None, &mut dirs).unwrap(), Outcome::Unchanged);
+        assert_eq!(
+            write_atomic(&p, b"x", 0o640, None, &mut dirs).unwrap(),
+            Outcome::Unchanged
+        );
         assert_eq!(fs::metadata(&p).unwrap().modified().unwrap(), mtime);
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640);
-        assert_eq!(write_atomic(&p, b"y", 0o644, None, &mut dirs).unwrap(), Outcome::Written);
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        assert_eq!(
+            write_atomic(&p, b"y", 0o644, None, &mut dirs).unwrap(),
+            Outcome::Written
+        );
         assert_eq!(fs::read(&p).unwrap(), b"y");
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(t.path().join("a/b")).unwrap().count(), 1);

@@ -106,11 +106,17 @@ pub async fn grant(
         let mut report = check(admin, role, database).await?;
         report.problems.insert(
             0,
-            format!("{role} is a superuser or owns the tables: give Grafana a role of its own (DBUSER)"),
+            format!(
+                "{role} is a superuser or owns the tables: give Grafana a role of its own (DBUSER)"
+            ),
         );
         return Ok(report);
     }
-    let verb = if existing.is_some() { "ALTER" } else { "CREATE" };
+    let verb = if existing.is_some() {
+        "ALTER"
+    } else {
+        "CREATE"
+    };
     run_formatted(
         admin,
         &format!("SELECT format('{verb} ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD %L', $1::text, $2::text)"),
@@ -202,10 +208,14 @@ pub async fn check(
     for t in &tables {
         let name: String = t.get(0);
         if !t.get::<_, bool>(1) {
-            report.problems.push(format!("{role} cannot read table {name}"));
+            report
+                .problems
+                .push(format!("{role} cannot read table {name}"));
         }
         if t.get::<_, bool>(2) {
-            report.problems.push(format!("{role} can change table {name}"));
+            report
+                .problems
+                .push(format!("{role} can change table {name}"));
         }
     }
     Ok(report)

@@ -37,7 +37,10 @@ pub fn endpoint(public_url: &str) -> Endpoint {
     let uri: Option<ureq::http::Uri> = public_url.parse().ok();
     let (host, port, https, path) = match &uri {
         Some(u) => (
-            u.host().unwrap_or("localhost").trim_matches(['[', ']']).to_string(),
+            u.host()
+                .unwrap_or("localhost")
+                .trim_matches(['[', ']'])
+                .to_string(),
             u.port_u16(),
             u.scheme_str() == Some("https"),
             u.path().trim_end_matches('/').to_string(),
@@ -125,7 +128,10 @@ mod tests {
     #[test]
     fn endpoints() {
         let e = endpoint("http://192.168.0.22:3000");
-        assert_eq!((e.host.as_str(), e.port, e.warning), ("192.168.0.22", 3000, None));
+        assert_eq!(
+            (e.host.as_str(), e.port, e.warning),
+            ("192.168.0.22", 3000, None)
+        );
         let e = endpoint("https://grafana.example.org/grafana");
         assert_eq!((e.host.as_str(), e.port), ("grafana.example.org", 443));
         assert!(e.warning.is_some());

@@ -364,7 +364,11 @@ mod tests {
             assert!(!p.meaning.is_empty(), "{}", p.id);
             assert!(p.thresholds.first().is_some_and(|t| t.0.is_none()));
             for (format, q) in p.queries {
-                assert!(q.contains("dev_id = {dev_id}"), "{}: every query is per band", p.id);
+                assert!(
+                    q.contains("dev_id = {dev_id}"),
+                    "{}: every query is per band",
+                    p.id
+                );
                 if *format == Format::TimeSeries {
                     assert!(q.contains("\"time\"") || q.contains("$__time"), "{}", p.id);
                 }

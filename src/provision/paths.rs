@@ -155,7 +155,12 @@ mod tests {
             l.host(&l.dashboard_file(1)),
             Path::new("/tmp/r/var/lib/grafana/dashboards/miband-grafana_dev1.json")
         );
-        let l = Layout::new(Some(Path::new("/tmp/r")), Some(Path::new("my.conf")), None, None);
+        let l = Layout::new(
+            Some(Path::new("/tmp/r")),
+            Some(Path::new("my.conf")),
+            None,
+            None,
+        );
         assert_eq!(l.config_file(), Path::new("my.conf"));
     }
 }

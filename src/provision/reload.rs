@@ -51,6 +51,14 @@ pub enum ReloadError {
         /// Start of the response body.
         body: String,
     },
+    /// The admin password's environment variable is not set.
+    #[error("cannot reload Grafana at {url}: {detail}")]
+    Credentials {
+        /// Base URL.
+        url: String,
+        /// What is missing.
+        detail: String,
+    },
     /// No connection.
     #[error("cannot reach Grafana at {url}: {detail}")]
     Unreachable {
@@ -72,8 +80,12 @@ pub fn reload(
         admin.url,
         what.as_str()
     );
-    let credentials = base64::engine::general_purpose::STANDARD
-        .encode(format!("{}:{}", admin.user, password.expose()));
+    tracing::debug!(%url, user = %admin.user, "asking Grafana to reload");
+    let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        admin.user,
+        password.expose()
+    ));
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(15)))
         .http_status_as_error(false)

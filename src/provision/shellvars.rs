@@ -63,7 +63,10 @@ impl Lexer<'_> {
 
     fn word(&mut self) -> String {
         let mut w = String::new();
-        while let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == '_') {
+        while let Some(c) = self
+            .peek()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        {
             w.push(c);
             self.bump();
         }
@@ -273,7 +276,16 @@ mod tests {
 
     #[test]
     fn any_input_is_handled_without_panicking() {
-        for text in ["\"", "'", "\\", "A=\\", "A=\"\\", "export", "export ", "\u{0}=\u{0}"] {
+        for text in [
+            "\"",
+            "'",
+            "\\",
+            "A=\\",
+            "A=\"\\",
+            "export",
+            "export ",
+            "\u{0}=\u{0}",
+        ] {
             let _ = parse(text);
         }
     }

@@ -84,7 +84,10 @@ pub fn show(config: Option<&Config>, layout: &Layout, opts: &ShowOptions) -> Res
             layout.config_file().display()
         )
     });
-    let bands = manifest.as_ref().map(|m| m.bands.clone()).unwrap_or_default();
+    let bands = manifest
+        .as_ref()
+        .map(|m| m.bands.clone())
+        .unwrap_or_default();
     let files = manifest
         .as_ref()
         .map(|m| {
@@ -107,7 +110,13 @@ pub fn show(config: Option<&Config>, layout: &Layout, opts: &ShowOptions) -> Res
                 uid::dashboard_slug(b.id)
             ),
             panel_urls: panels::all()
-                .map(|p| (p.id, p.title, mirror::dsolo_url(public_url, org_id, b.id, p.id)))
+                .map(|p| {
+                    (
+                        p.id,
+                        p.title,
+                        mirror::dsolo_url(public_url, org_id, b.id, p.id),
+                    )
+                })
                 .collect(),
         })
         .collect();
@@ -118,6 +127,7 @@ pub fn show(config: Option<&Config>, layout: &Layout, opts: &ShowOptions) -> Res
     };
     let snippet = |form| {
         mirror::render(&bands, form, public_url, org_id, &mirror_panels)
+            .map(|s| s.trim_start().to_string())
             .map_err(Error::render("the MagicMirror entries"))
     };
     let embedding = match embedding_status(layout) {
@@ -155,5 +165,6 @@ pub fn show(config: Option<&Config>, layout: &Layout, opts: &ShowOptions) -> Res
         embedding_file: layout.embedding_file().display().to_string(),
     }
     .render()
+    .map(|s| s.trim().to_string())
     .map_err(Error::render("the report"))
 }

@@ -109,8 +109,15 @@ fn evaluate(name: &str, args: &[&str], ctx: &QueryContext) -> Result<String, Mac
         "__timeTo" => format!("'{to}'"),
         "__timeGroup" | "__timeGroupAlias" => {
             let secs = group_seconds(name, args)?;
-            let alias = if name == "__timeGroupAlias" { " AS \"time\"" } else { "" };
-            format!("floor(extract(epoch from {})/{secs})*{secs}{alias}", args[0])
+            let alias = if name == "__timeGroupAlias" {
+                " AS \"time\""
+            } else {
+                ""
+            };
+            format!(
+                "floor(extract(epoch from {})/{secs})*{secs}{alias}",
+                args[0]
+            )
         }
         "__unixEpochFilter" => {
             let c = column()?;
@@ -128,7 +135,11 @@ fn evaluate(name: &str, args: &[&str], ctx: &QueryContext) -> Result<String, Mac
         "__unixEpochNanoTo" => nanos(ctx.to).to_string(),
         "__unixEpochGroup" | "__unixEpochGroupAlias" => {
             let secs = group_seconds(name, args)?;
-            let alias = if name == "__unixEpochGroupAlias" { " AS \"time\"" } else { "" };
+            let alias = if name == "__unixEpochGroupAlias" {
+                " AS \"time\""
+            } else {
+                ""
+            };
             format!("floor(({})/{secs})*{secs}{alias}", args[0])
         }
         other => return Err(MacroError::Unknown(other.into())),
@@ -265,17 +276,17 @@ mod tests {
             "WHERE ts BETWEEN '2024-03-01T00:00:00Z' AND '2024-03-08T12:30:00.5Z'"
         );
         assert_eq!(e("SELECT $__time(ts)"), "SELECT ts AS \"time\"");
-        assert_eq!(
-            e("$__timeEpoch(ts)"),
-            "extract(epoch from ts) as \"time\""
-        );
+        assert_eq!(e("$__timeEpoch(ts)"), "extract(epoch from ts) as \"time\"");
         assert_eq!(e("$__timeFrom()"), "'2024-03-01T00:00:00Z'");
         assert_eq!(e("$__timeTo()"), "'2024-03-08T12:30:00.5Z'");
         assert_eq!(
             e("$__unixEpochFilter(t)"),
             "t >= 1709251200 AND t <= 1709901000"
         );
-        assert_eq!(e("$__unixEpochFrom() $__unixEpochTo()"), "1709251200 1709901000");
+        assert_eq!(
+            e("$__unixEpochFrom() $__unixEpochTo()"),
+            "1709251200 1709901000"
+        );
         assert_eq!(
             e("$__unixEpochGroupAlias(t, '1h')"),
             "floor((t)/3600)*3600 AS \"time\""

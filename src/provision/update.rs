@@ -3,6 +3,7 @@
 
 use super::bands::{self, Band};
 use super::conf::Config;
+use super::db;
 use super::embedding::{self, EmbeddingStatus};
 use super::error::Error;
 use super::files::{self, Outcome};
@@ -10,7 +11,6 @@ use super::manifest::{self, Manifest};
 use super::paths::Layout;
 use super::plan::{plan, PlannedFile};
 use super::reload::{self, Provisioning, ReloadError};
-use super::db;
 use std::path::{Path, PathBuf};
 
 /// What writing the planned files did.
@@ -66,6 +66,7 @@ pub fn update(config: &Config, layout: &Layout) -> Result<UpdateReport, Error> {
         target: target.clone(),
         source,
     };
+    tracing::debug!(%target, "connecting as Grafana's database user");
     let (bands, write_warnings) = runtime()?.block_on(async {
         let client = db::connect(config).await?;
         let warnings = db::write_privileges(&client).await.map_err(database)?;
@@ -125,7 +126,7 @@ pub fn reload_all(
         Err(detail) => {
             return (
                 done,
-                Some(ReloadError::Unreachable {
+                Some(ReloadError::Credentials {
                     url: admin.url.clone(),
                     detail,
                 }),
@@ -169,9 +170,14 @@ pub fn apply(layout: &Layout, planned: &[PlannedFile], bands: &[Band]) -> Result
             &mut created,
         )
         .map_err(Error::io(&host))?;
+        tracing::debug!(path = %host.display(), ?outcome, "provisioning file");
         applied.files.push((f.path.clone(), outcome));
     }
-    for stale in old.files.iter().filter(|p| !planned.iter().any(|f| &f.path == *p)) {
+    for stale in old
+        .files
+        .iter()
+        .filter(|p| !planned.iter().any(|f| &f.path == *p))
+    {
         let host = layout.host(stale);
         if files::remove(&host).map_err(Error::io(&host))? {
             applied.removed.push(stale.clone());
@@ -192,12 +198,19 @@ pub fn apply(layout: &Layout, planned: &[PlannedFile], bands: &[Band]) -> Result
     };
     let path = layout.host(&layout.manifest_file());
     let mut created = Vec::new();
-    files::write_atomic(&path, manifest.to_json().as_bytes(), 0o644, None, &mut created)
-        .map_err(Error::io(&path))?;
+    files::write_atomic(
+        &path,
+        manifest.to_json().as_bytes(),
+        0o644,
+        None,
+        &mut created,
+    )
+    .map_err(Error::io(&path))?;
     if !created.is_empty() {
         // The state directory itself: record it too so -r can remove it.
         let mut m = manifest;
-        m.created_dirs.extend(created.iter().map(|d| layout.system(d)));
+        m.created_dirs
+            .extend(created.iter().map(|d| layout.system(d)));
         files::write_atomic(&path, m.to_json().as_bytes(), 0o644, None, &mut Vec::new())
             .map_err(Error::io(&path))?;
     }
