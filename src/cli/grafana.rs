@@ -36,7 +36,8 @@ pub struct Args {
     /// Create or check Grafana's database role (DBUSER): CONNECT and SELECT only.
     #[arg(long)]
     pub grant: bool,
-    /// With --grant: an administrator's connection (libpq key=value or postgres:// URL).
+    /// With --grant: an administrator's connection (libpq key=value or postgres:// URL)
+    /// [default: the local socket as user postgres, which needs running as postgres].
     #[arg(long, value_name = "CONNINFO", requires = "grant")]
     pub admin: Option<String>,
     /// More output.
