@@ -88,14 +88,19 @@ pub fn write_assets(dir: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&man)?;
     std::fs::create_dir_all(&comp)?;
     let mut written = Vec::new();
+    let programs: Vec<String> = all_commands()
+        .iter()
+        .map(|c| c.get_name().to_string())
+        .collect();
     for cmd in all_commands() {
         let name = cmd.get_name().to_string();
         let mut pages = vec![(name.clone(), cmd.clone())];
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-            pages.push((
-                format!("{name}-{}", sub.get_name()),
-                sub.clone().name(format!("{name}-{}", sub.get_name())),
-            ));
+            let page = format!("{name}-{}", sub.get_name());
+            // `miband grafana` takes the same flags as `miband-grafana`, whose page wins.
+            if !programs.contains(&page) {
+                pages.push((page.clone(), sub.clone().name(page)));
+            }
         }
         for (page, c) in pages {
             let mut buf = Vec::new();
