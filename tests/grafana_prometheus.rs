@@ -280,7 +280,44 @@ fn every_overview_expression_returns_series() {
             fake.addr.clone()
         }
     };
-    let prom = Prometheus::start(&target);
+    check_overview(&target);
+}
+
+#[path = "support/collector.rs"]
+mod collector;
+
+/// The overview against the real collector with emulated bands.
+#[test]
+fn every_overview_expression_returns_series_from_the_real_collector() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s = rt.block_on(collector::Setup::new(&[
+        "1 | C8:0F:10:AA:00:01 | 0123456789abcdef0123456789abcdef | Alice",
+    ]));
+    // Three bands: a heart-rate series exists unless all three are off the wrist at once.
+    let _child = s.spawn("collector", &["--simulate", "3"]);
+    let target = format!("127.0.0.1:{}", s.metrics_port);
+    let synced = |m: &str| {
+        m.lines()
+            .filter(|l| l.starts_with("miband_last_sync_timestamp_seconds{"))
+            .count()
+            == 3
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !s.metrics().is_some_and(|m| synced(&m)) {
+        assert!(
+            Instant::now() < deadline,
+            "no first syncs; metrics:\n{:?}\nlog:\n{}",
+            s.metrics(),
+            s.log("collector")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    check_overview(&target);
+}
+
+/// Every overview expression returns series from Prometheus scraping `target`.
+fn check_overview(target: &str) {
+    let prom = Prometheus::start(target);
     wait_for("Prometheus to be ready", || {
         prom.get("/api/v1/status/buildinfo", &[])
     });

@@ -275,3 +275,45 @@ async fn dashboards_queries_run_as_the_read_only_role() {
         .unwrap();
     assert!(owner_report.problems[0].contains("owns the tables"));
 }
+
+#[path = "support/collector.rs"]
+mod collector;
+
+/// The same queries on history the real collector stored from emulated bands (MB4 and MB5),
+/// read through the role `--grant` creates.
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboards_queries_return_rows_on_collected_history() {
+    let s =
+        collector::Setup::new(&["1 | C8:0F:10:AA:00:01 | 0123456789abcdef0123456789abcdef"]).await;
+    let code = s.run(
+        "collect",
+        &["--simulate", "2", "--once"],
+        Duration::from_secs(180),
+    );
+    assert_eq!(code, 0, "{}", s.log("collect"));
+    let admin = s.pg.connect_superuser("miband").await.unwrap();
+    grant::grant(
+        &admin,
+        "grafana",
+        &Secret::new(support::NASTY_PASSWORD),
+        "miband",
+    )
+    .await
+    .unwrap();
+    let grafana = connect(&s.pg, "grafana", support::NASTY_PASSWORD).await;
+    let now = Utc::now();
+    let range = ctx(now - chrono::Duration::days(7), now);
+    for dev in [1, 2] {
+        for p in panels::all() {
+            for (_, sql) in p.queries {
+                let expanded = expand(&panels::sql_for(sql, dev), &range).unwrap();
+                let (_, rows) = run(&grafana, &expanded).await;
+                assert!(
+                    !rows.is_empty(),
+                    "band {dev}, panel {} returned no rows on collected history:\n{expanded}",
+                    p.id
+                );
+            }
+        }
+    }
+}
