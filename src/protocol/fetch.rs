@@ -128,21 +128,7 @@ impl FetchReply {
     /// Parses a notification from 0x0004.
     pub fn decode(b: &[u8]) -> Result<FetchReply, DecodeError> {
         const W: &str = "fetch reply";
-        if b.len() < 3 {
-            return Err(DecodeError::TooShort {
-                what: W,
-                need: 3,
-                got: b.len(),
-            });
-        }
-        if b[0] != 0x10 {
-            return Err(DecodeError::BadByte {
-                what: W,
-                offset: 0,
-                value: b[0],
-            });
-        }
-        let (cmd, code) = (b[1], b[2]);
+        let (cmd, code) = super::error::reply_header(W, b)?;
         Ok(match (cmd, code) {
             (0x01, 0x01) => {
                 if b.len() < 15 {

@@ -11,16 +11,22 @@ pub fn target(db: &Database) -> String {
     format!("{}@{}:{}/{}", db.user, db.host, db.port, db.name)
 }
 
-/// Connects as the configured user (password from the file or the environment).
-pub async fn connect(config: &Config) -> Result<Client, Error> {
-    let db = &config.db;
-    let password = db
+/// The database password, from the file or the environment variable it names.
+pub fn password(config: &Config) -> Result<crate::provision::secret::Secret, Error> {
+    config
+        .db
         .password
         .resolve()
         .map_err(|message| Error::Environment {
             path: config.path.clone(),
             message,
-        })?;
+        })
+}
+
+/// Connects as the configured user (password from the file or the environment).
+pub async fn connect(config: &Config) -> Result<Client, Error> {
+    let db = &config.db;
+    let password = password(config)?;
     let mut pg = tokio_postgres::Config::new();
     pg.host(&db.host)
         .port(db.port)

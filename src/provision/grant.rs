@@ -17,14 +17,7 @@ pub const DEFAULT_ADMIN: &str = "host=/var/run/postgresql user=postgres";
 /// `--grant`: connects with `admin_conninfo` (libpq key=value or URL; the database defaults to
 /// `DBNAME`, the port to `DBPORT`) and runs [`grant`] for `DBUSER`.
 pub fn run(config: &Config, admin_conninfo: Option<&str>) -> Result<GrantReport, Error> {
-    let password = config
-        .db
-        .password
-        .resolve()
-        .map_err(|message| Error::Environment {
-            path: config.path.clone(),
-            message,
-        })?;
+    let password = super::db::password(config)?;
     let conninfo = admin_conninfo.unwrap_or(DEFAULT_ADMIN);
     let mut pg: tokio_postgres::Config = conninfo
         .parse()
