@@ -24,3 +24,28 @@ fn readme_lists_every_panel() {
         "README.md must contain this table under \"Dashboards and panel IDs\":\n\n{table}"
     );
 }
+
+/// The shipped MagicMirror example names user 1's dashboard by the UID formula, and only panels
+/// that exist.
+#[test]
+fn magicmirror_example_matches_the_contracts() {
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/magicmirror-config.js"
+    ))
+    .expect("config/magicmirror-config.js");
+    let uid = miband::provision::uid::dashboard_uid(1);
+    assert_eq!(example.matches(&uid).count(), 2, "{uid}");
+    assert!(example.contains(&miband::provision::uid::dashboard_slug(1)));
+    let ids: Vec<u32> = panels::all().map(|p| p.id).collect();
+    for line in example
+        .lines()
+        .filter(|l| l.trim_start().starts_with("panels:"))
+    {
+        let list = line.split(['[', ']']).nth(1).expect("a list");
+        for id in list.split(',') {
+            let id: u32 = id.trim().parse().expect("a panel id");
+            assert!(ids.contains(&id), "panel {id} does not exist");
+        }
+    }
+}
