@@ -14,5 +14,6 @@ pub mod emulator;
 pub mod link;
 pub mod metrics;
 pub mod protocol;
+pub mod provision;
 pub mod session;
 pub mod store;

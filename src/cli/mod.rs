@@ -1,5 +1,6 @@
 //! Command-line front ends. Each subcommand is one file; the binaries only dispatch here.
 
+pub mod app;
 pub mod collect;
 pub mod decode;
 pub mod emulate;

@@ -114,6 +114,31 @@ impl ActivityKind {
         })
     }
 
+    /// The low-nibble code a band writes for this kind (inverse of [`ActivityKind::from_raw`]).
+    pub const fn code(self) -> u8 {
+        match self {
+            ActivityKind::NoChange => 0,
+            ActivityKind::Activity => 1,
+            ActivityKind::Running => 2,
+            ActivityKind::NotWorn => 3,
+            ActivityKind::Cycling => 4,
+            ActivityKind::Charging => 6,
+            ActivityKind::LightSleep => 9,
+            ActivityKind::Ignore => 10,
+            ActivityKind::DeepSleep => 11,
+            ActivityKind::WakeUp => 12,
+        }
+    }
+
+    /// Whether a reader carries the previous kind forward for this raw byte (0 "no change",
+    /// 10 "ignore"; GB `MiBand2SampleProvider`).
+    pub fn carries_forward(raw: u8) -> bool {
+        matches!(
+            ActivityKind::from_raw(raw),
+            Some(ActivityKind::NoChange | ActivityKind::Ignore)
+        )
+    }
+
     /// The stable snake_case name used in JSON output.
     pub fn name(self) -> &'static str {
         match self {
@@ -229,5 +254,12 @@ mod tests {
         assert_eq!(ActivityKind::from_raw(5), None);
         assert_eq!(ActivityKind::from_raw(0x1f), None);
         assert!(ActivityKind::DeepSleep.is_sleep());
+        for raw in 0..=255u8 {
+            if let Some(k) = ActivityKind::from_raw(raw) {
+                assert_eq!(k.code(), raw & 0x0f);
+            }
+        }
+        assert!(ActivityKind::carries_forward(0x5a) && ActivityKind::carries_forward(0x70));
+        assert!(!ActivityKind::carries_forward(0x69));
     }
 }

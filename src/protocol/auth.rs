@@ -137,26 +137,13 @@ impl AuthReply {
     /// Parses a notification from 0x0009.
     pub fn decode(b: &[u8]) -> Result<AuthReply, DecodeError> {
         const W: &str = "auth reply";
-        if b.len() < 3 {
-            return Err(DecodeError::TooShort {
-                what: W,
-                need: 3,
-                got: b.len(),
-            });
-        }
-        if b[0] != 0x10 {
-            return Err(DecodeError::BadByte {
-                what: W,
-                offset: 0,
-                value: b[0],
-            });
-        }
-        let variant = if b[1] & 0x80 != 0 {
+        let (cmd_byte, code) = super::error::reply_header(W, b)?;
+        let variant = if cmd_byte & 0x80 != 0 {
             AuthVariant::New
         } else {
             AuthVariant::Old
         };
-        let (cmd, code) = (b[1] & 0x0f, b[2]);
+        let cmd = cmd_byte & 0x0f;
         match cmd {
             0x01 => Ok(AuthReply::KeyStored {
                 ok: code == 0x01,
@@ -179,7 +166,7 @@ impl AuthReply {
             _ => Err(DecodeError::BadByte {
                 what: W,
                 offset: 1,
-                value: b[1],
+                value: cmd_byte,
             }),
         }
     }

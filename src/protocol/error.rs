@@ -48,3 +48,20 @@ pub enum DecodeError {
         got: u8,
     },
 }
+
+/// Splits a band reply `10 <cmd> <status> [rest]` (auth on 0x0009, fetch on 0x0004 share it).
+pub(crate) fn reply_header(what: &'static str, b: &[u8]) -> Result<(u8, u8), DecodeError> {
+    match b {
+        [0x10, cmd, status, ..] => Ok((*cmd, *status)),
+        [first, _, _, ..] => Err(DecodeError::BadByte {
+            what,
+            offset: 0,
+            value: *first,
+        }),
+        _ => Err(DecodeError::TooShort {
+            what,
+            need: 3,
+            got: b.len(),
+        }),
+    }
+}

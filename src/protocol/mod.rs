@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod fetch;
 pub mod heart_rate;
+pub mod history;
 pub mod key;
 pub mod raw_sensor;
 pub mod steps;

@@ -61,14 +61,18 @@ impl Activity {
     /// The low-nibble kind code the band uses for this state (protocol.md §4.5): 1 activity,
     /// 2 running, 3 non-wear, 6 charging, 9 light sleep, 11 deep sleep.
     pub fn band_kind(self) -> u8 {
+        use crate::protocol::activity::ActivityKind as K;
         match self {
-            Activity::DeepSleep => 11,
-            Activity::LightSleep | Activity::RemSleep => 9,
-            Activity::Restless | Activity::Sitting | Activity::Pottering | Activity::Walking => 1,
-            Activity::Running => 2,
-            Activity::NotWorn => 3,
-            Activity::Charging => 6,
+            Activity::DeepSleep => K::DeepSleep,
+            Activity::LightSleep | Activity::RemSleep => K::LightSleep,
+            Activity::Restless | Activity::Sitting | Activity::Pottering | Activity::Walking => {
+                K::Activity
+            }
+            Activity::Running => K::Running,
+            Activity::NotWorn => K::NotWorn,
+            Activity::Charging => K::Charging,
         }
+        .code()
     }
 }
 

@@ -9,7 +9,7 @@
 use super::activity::Activity;
 
 /// The wake-up kind (`TYPE_WAKE_UP`, maps to ACTIVITY), written on the first minute after sleep.
-pub const WAKE_UP: u8 = 12;
+pub const WAKE_UP: u8 = crate::protocol::activity::ActivityKind::WakeUp.code();
 
 /// How the band writes kind bytes for minutes that continue the previous kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,7 +22,7 @@ pub enum KindStyle {
 
 /// `true` if a reader must carry the previous kind forward for this raw byte (§4.5).
 pub fn is_carry(raw: u8) -> bool {
-    matches!(raw & 0x0F, 0 | 10)
+    crate::protocol::activity::ActivityKind::carries_forward(raw)
 }
 
 /// The raw byte for a minute doing `now` after a minute doing `before`; `pick` chooses among

@@ -1,0 +1,218 @@
+//! The collector's scheduling through its library API, with emulated bands built here: a band
+//! that fails does not stall the others, and `update_mode: charging` syncs only bands on the
+//! charger and never measures heart rate.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use miband::collector::radio::SimRadio;
+use miband::collector::{open_sink, register_bands, run, RunOptions};
+use miband::config::{Config, Database, Device, Secret, Settings, UpdateMode};
+use miband::emulator::band::{Band, BandOptions};
+use miband::emulator::link::{Clock, EmulatedBand};
+use miband::emulator::model::Model;
+use miband::emulator::world::{BatteryState, DayTotals, World};
+use miband::metrics::snapshot::MetricsState;
+use miband::protocol::activity::ActivitySample;
+use miband::protocol::key::AuthKey;
+use miband::store::pgcluster::PgCluster;
+use tokio::sync::watch;
+
+/// A wearer whose battery is (or is not) on the charger.
+struct OnCharger(bool);
+
+impl World for OnCharger {
+    fn sample_at(&self, m: DateTime<Utc>) -> ActivitySample {
+        ActivitySample {
+            kind: if self.0 { 6 } else { 1 },
+            intensity: 5,
+            steps: (m.timestamp() / 60 % 50) as u8,
+            heart_rate: (!self.0).then_some(70),
+            extra: None,
+        }
+    }
+    fn battery_at(&self, _t: DateTime<Utc>) -> BatteryState {
+        BatteryState {
+            level_percent: 60,
+            charging: self.0,
+            last_charge: None,
+            last_charge_level_percent: None,
+            last_off: None,
+        }
+    }
+    fn totals_at(&self, _t: DateTime<Utc>) -> DayTotals {
+        DayTotals {
+            steps: 100,
+            meters: 70,
+            calories: 5,
+        }
+    }
+    fn heart_rate_at(&self, _t: DateTime<Utc>) -> Option<u8> {
+        Some(70)
+    }
+}
+
+fn key(n: u8) -> AuthKey {
+    AuthKey::from_bytes([n; 16])
+}
+
+fn device(n: u8) -> Device {
+    Device {
+        id: n.to_string(),
+        mac: format!("C8:0F:10:00:00:{n:02X}"),
+        key: key(n),
+        name: None,
+    }
+}
+
+fn emulated(n: u8, band_key: AuthKey, charging: bool) -> EmulatedBand {
+    let mut o = BandOptions::new(Model::Mb4, [0xC8, 0x0F, 0x10, 0, 0, n], band_key);
+    o.history = chrono::Duration::hours(12);
+    o.one_shot_delay = chrono::Duration::milliseconds(100);
+    let clock = Clock::system();
+    EmulatedBand::new(
+        Band::new(o, Arc::new(OnCharger(charging)), clock.now()),
+        clock,
+    )
+}
+
+fn config(
+    pg: &PgCluster,
+    devices: Vec<Device>,
+    mode: UpdateMode,
+    state: &std::path::Path,
+) -> Config {
+    let hour = Duration::from_secs(3600);
+    Config {
+        devices,
+        settings: Settings {
+            database: Database {
+                name: "miband".into(),
+                user: "miband".into(),
+                password: Secret::new("pw"),
+                host: "127.0.0.1".into(),
+                port: pg.port(),
+            },
+            activity_timeout: hour,
+            battery_timeout: hour,
+            heart_rate_timeout: hour,
+            time_check_timeout: hour,
+            update_mode: mode,
+            metrics_listen: "127.0.0.1:0".parse().unwrap(),
+            adapter: None,
+            max_concurrent_bands: 1,
+            state_dir: state.to_path_buf(),
+        },
+    }
+}
+
+async fn count(c: &tokio_postgres::Client, sql: &str) -> i64 {
+    c.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_band_does_not_stall_the_others() {
+    let pg = PgCluster::start_throwaway().unwrap();
+    pg.create_owner_db("miband", "miband", "pw").await.unwrap();
+    let state = tempfile::tempdir().unwrap();
+    // Band 1 is away, band 2 holds another key, band 3 is fine; one slot, so they queue.
+    let away = emulated(1, key(1), false);
+    away.set_present(false);
+    let bands = HashMap::from([
+        (device(1).mac, away),
+        (device(2).mac, emulated(2, key(99), false)),
+        (device(3).mac, emulated(3, key(3), false)),
+    ]);
+    let cfg = config(
+        &pg,
+        vec![device(1), device(2), device(3)],
+        UpdateMode::All,
+        state.path(),
+    );
+    let sink = open_sink(&cfg).unwrap();
+    let metrics = MetricsState::new();
+    register_bands(&metrics, &cfg.devices);
+    let (_tx, rx) = watch::channel(false);
+    let opts = RunOptions {
+        once: true,
+        ..RunOptions::default()
+    };
+    let summary = tokio::time::timeout(
+        Duration::from_secs(120),
+        run(
+            cfg,
+            opts,
+            sink,
+            metrics.clone(),
+            Arc::new(SimRadio::new(bands)),
+            rx,
+        ),
+    )
+    .await
+    .expect("the run finished");
+    assert_eq!((summary.synced, summary.failed), (1, 2));
+    let snap = metrics.snapshot();
+    let by_id = |id: &str| snap.bands.iter().find(|b| b.labels.id == id).unwrap();
+    assert!(!by_id("1").up);
+    assert_eq!(by_id("1").counters.connection_failures, 1);
+    assert!(!by_id("2").up);
+    assert_eq!(by_id("2").counters.auth_failures, 1);
+    assert!(by_id("3").up);
+    assert!(by_id("3").counters.samples_stored >= 700);
+    let c = pg.connect_superuser("miband").await.unwrap();
+    assert_eq!(
+        count(&c, "SELECT count(DISTINCT dev_id) FROM activityrecord").await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn charging_mode_syncs_only_bands_on_the_charger() {
+    let pg = PgCluster::start_throwaway().unwrap();
+    pg.create_owner_db("miband", "miband", "pw").await.unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let bands = HashMap::from([
+        (device(1).mac, emulated(1, key(1), true)),
+        (device(2).mac, emulated(2, key(2), false)),
+    ]);
+    let cfg = config(
+        &pg,
+        vec![device(1), device(2)],
+        UpdateMode::Charging,
+        state.path(),
+    );
+    let sink = open_sink(&cfg).unwrap();
+    let metrics = MetricsState::new();
+    register_bands(&metrics, &cfg.devices);
+    let (_tx, rx) = watch::channel(false);
+    let opts = RunOptions {
+        once: true,
+        ..RunOptions::default()
+    };
+    let summary = run(cfg, opts, sink, metrics, Arc::new(SimRadio::new(bands)), rx).await;
+    assert_eq!(summary.failed, 0);
+    let c = pg.connect_superuser("miband").await.unwrap();
+    let on_charger = "(SELECT id FROM mibandrecord WHERE mac = 'C8:0F:10:00:00:01')";
+    let off = "(SELECT id FROM mibandrecord WHERE mac = 'C8:0F:10:00:00:02')";
+    assert!(
+        count(
+            &c,
+            &format!("SELECT count(*) FROM activityrecord WHERE dev_id = {on_charger}")
+        )
+        .await
+            > 700
+    );
+    assert_eq!(
+        count(
+            &c,
+            &format!("SELECT count(*) FROM activityrecord WHERE dev_id = {off}")
+        )
+        .await,
+        0
+    );
+    // Both batteries were read (that is how charging is known); no heart rate in this mode.
+    assert_eq!(count(&c, "SELECT count(*) FROM batteryinforecord").await, 2);
+    assert_eq!(count(&c, "SELECT count(*) FROM heartraterecord").await, 0);
+}
