@@ -6,6 +6,7 @@
 //! one bus and one emulated BlueZ (started by the first test that needs it); each test uses bands
 //! of its own, so tests do not disturb each other.
 
+#[path = "support/ledger.rs"]
 mod bluez_common;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 //! names and texts, option types, discovery sessions and filters, notify sessions, the object
 //! tree and its signals. (This client connects by address, so it needs no environment.)
 
+#[path = "support/ledger.rs"]
 mod bluez_common;
 
 use std::sync::Arc;

@@ -12,52 +12,15 @@ use miband::emulator::band::{Band, BandOptions};
 use miband::emulator::faults::Faults;
 use miband::emulator::link::{Clock, EmulatedBand};
 use miband::emulator::model::Model;
-use miband::emulator::world::{BatteryState, DayTotals, World};
 use miband::protocol::activity::{ActivitySample, TimedSample};
 use miband::protocol::auth::AuthVariant;
 use miband::protocol::key::AuthKey;
 use miband::session::{Session, SessionError, SessionOptions};
 
-const KEY: &str = "0123456789abcdef0123456789abcdef";
+#[path = "support/ledger.rs"]
+mod ledger;
 
-/// Every minute's sample is a function of the minute number, so content proves the timestamp.
-struct Ledger;
-
-fn minute_no(t: DateTime<Utc>) -> i64 {
-    t.timestamp().div_euclid(60)
-}
-
-impl World for Ledger {
-    fn sample_at(&self, minute: DateTime<Utc>) -> ActivitySample {
-        let m = minute_no(minute);
-        ActivitySample {
-            kind: 1,
-            intensity: (m % 251) as u8,
-            steps: ((m / 251) % 256) as u8,
-            heart_rate: Some(40 + (m % 100) as u8),
-            extra: Some((m as u32).to_le_bytes()),
-        }
-    }
-    fn battery_at(&self, _t: DateTime<Utc>) -> BatteryState {
-        BatteryState {
-            level_percent: 77,
-            charging: false,
-            last_charge: None,
-            last_charge_level_percent: Some(100),
-            last_off: None,
-        }
-    }
-    fn totals_at(&self, _t: DateTime<Utc>) -> DayTotals {
-        DayTotals {
-            steps: 4321,
-            meters: 3000,
-            calories: 150,
-        }
-    }
-    fn heart_rate_at(&self, _t: DateTime<Utc>) -> Option<u8> {
-        Some(66)
-    }
-}
+use ledger::{assert_ledger_minutes as assert_complete, Ledger, KEY};
 
 fn start_time() -> DateTime<Utc> {
     NaiveDate::from_ymd_opt(2026, 3, 10)
@@ -143,25 +106,6 @@ async fn fetch_all(
         drop(link);
     }
     panic!("not caught up after {max_conn} connections");
-}
-
-fn assert_complete(
-    got: &BTreeMap<DateTime<Utc>, ActivitySample>,
-    from: DateTime<Utc>,
-    model: Model,
-) {
-    let first = *got.keys().next().expect("some samples");
-    assert_eq!(first, from, "first minute");
-    let mut expect = first;
-    for (ts, s) in got {
-        assert_eq!(*ts, expect, "gap or disorder");
-        let mut want = Ledger.sample_at(*ts);
-        if model == Model::Mb4 {
-            want.extra = None;
-        }
-        assert_eq!(*s, want, "content of {ts} is another minute's");
-        expect += Duration::minutes(1);
-    }
 }
 
 #[tokio::test]
