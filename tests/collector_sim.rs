@@ -51,6 +51,20 @@ async fn once_fills_every_table_and_a_rerun_adds_no_duplicates() {
         .map(|r| r.get(0))
         .collect();
     assert!(macs.contains(&"C8:0F:10:AA:00:01".to_string()), "{macs:?}");
+    // The display name from devices.csv is what dashboards show.
+    let names: Vec<Option<String>> = c
+        .query("SELECT name FROM mibandrecord ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(names.contains(&Some("Alice".to_string())), "{names:?}");
+    let bands = miband::provision::bands::read(&c).await.unwrap();
+    assert!(
+        bands.iter().any(|b| b.name.as_deref() == Some("Alice")),
+        "{bands:?}"
+    );
     let extra: i64 = c
         .query_one(
             "SELECT count(*) FROM activityrecord WHERE extra IS NOT NULL",

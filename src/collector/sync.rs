@@ -118,6 +118,8 @@ pub async fn sync_band(
             pcon_params: None,
         };
         store(ctx.sink, mac, Record::StaticInfo(rec)).await?;
+        let name = ctx.device.name.clone();
+        store(ctx.sink, mac, Record::BandName { name }).await?;
         report.static_info = true;
     }
 

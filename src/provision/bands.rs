@@ -30,15 +30,35 @@ impl Band {
 }
 
 /// Reads every band, ordered by id.
+///
+/// The display name from devices.csv (`mibandrecord.name`, which the collector's second migration
+/// adds) wins over the device name the band reports; a database miband-dc made and our collector
+/// never touched has no such column, so it is looked for first.
 pub async fn read(client: &tokio_postgres::Client) -> Result<Vec<Band>, tokio_postgres::Error> {
+    let has_name: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.columns
+             WHERE table_name = 'mibandrecord' AND column_name = 'name'
+               AND table_schema = current_schema())",
+            &[],
+        )
+        .await?
+        .get(0);
+    let name = if has_name {
+        "COALESCE(NULLIF(r.name, ''), NULLIF(s.name, ''))"
+    } else {
+        "NULLIF(s.name, '')"
+    };
     let rows = client
         .query(
-            "SELECT r.id, r.mac, s.name
+            &format!(
+                "SELECT r.id, r.mac, {name}
              FROM mibandrecord r
              LEFT JOIN LATERAL (
                SELECT name FROM mibandstaticinfo WHERE dev_id = r.id ORDER BY id DESC LIMIT 1
              ) s ON true
-             ORDER BY r.id",
+             ORDER BY r.id"
+            ),
             &[],
         )
         .await?;

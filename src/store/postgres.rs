@@ -369,6 +369,10 @@ impl Store {
                 self.record_time_check(dev_id, c).await?;
                 0
             }
+            Record::BandName { name } => {
+                self.set_band_name(dev_id, name.as_deref()).await?;
+                0
+            }
         })
     }
 }

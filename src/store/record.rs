@@ -39,6 +39,11 @@ pub enum Record {
     StaticInfo(StaticInfo),
     /// The band's clock was checked (`mibandrecord.last_time_check_ts`, `ts_drift`).
     TimeCheck(TimeCheck),
+    /// The display name from devices.csv (`mibandrecord.name`), shown on dashboards.
+    BandName {
+        /// The name; `None` clears it.
+        name: Option<String>,
+    },
 }
 
 /// `batteryinforecord`: level and whether the band is on its charger.
@@ -144,6 +149,12 @@ impl BandRecord {
                 }
                 Ok(())
             }
+            Record::BandName { name } => match name {
+                Some(n) if n.chars().count() > MAX_TEXT_CHARS => {
+                    bad("name", format!("longer than {MAX_TEXT_CHARS} characters"))
+                }
+                _ => Ok(()),
+            },
             Record::StaticInfo(info) => {
                 for (what, v) in info.fields() {
                     if v.chars().count() > MAX_TEXT_CHARS {
