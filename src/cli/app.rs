@@ -41,22 +41,19 @@ pub enum Command {
 
 /// The `miband-dc` command line (ARCO's flags).
 pub fn miband_dc_command() -> clap::Command {
-    collect::Args::augment_args(
-        clap::Command::new("miband-dc")
-            .version(env!("CARGO_PKG_VERSION"))
-            .about("Collect Mi Band 4/5 data into PostgreSQL and serve it to Prometheus"),
-    )
+    // The about text goes after `augment_args`, which would otherwise put the Args' doc there.
+    collect::Args::augment_args(clap::Command::new("miband-dc"))
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Collect Mi Band 4/5 data into PostgreSQL and serve it to Prometheus")
+        .long_about(None)
 }
 
 /// The `miband-grafana` command line (ARCO's flags).
 pub fn miband_grafana_command() -> clap::Command {
-    grafana::Args::augment_args(
-        clap::Command::new("miband-grafana")
-            .version(env!("CARGO_PKG_VERSION"))
-            .about(
-                "Provision Grafana for Mi Band data: datasources, dashboards, MagicMirror config",
-            ),
-    )
+    grafana::Args::augment_args(clap::Command::new("miband-grafana"))
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Provision Grafana for Mi Band data: datasources, dashboards, MagicMirror config")
+        .long_about(None)
 }
 
 /// Parses `miband-dc`'s arguments from the process command line.
