@@ -290,9 +290,8 @@ mod collector;
 #[test]
 fn every_overview_expression_returns_series_from_the_real_collector() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let s = rt.block_on(collector::Setup::new(&[
-        "1 | C8:0F:10:AA:00:01 | 0123456789abcdef0123456789abcdef | Alice",
-    ]));
+    // No configured band: --simulate generates them all.
+    let s = rt.block_on(collector::Setup::new(&[]));
     // Three bands: a heart-rate series exists unless all three are off the wrist at once.
     let _child = s.spawn("collector", &["--simulate", "3"]);
     let target = format!("127.0.0.1:{}", s.metrics_port);

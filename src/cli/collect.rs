@@ -51,7 +51,12 @@ pub struct Args {
 /// Runs the collector; returns the exit code.
 pub fn run(args: Args) -> anyhow::Result<i32> {
     super::init_logging(args.verbose, args.quiet);
-    let loaded = match config::load(&args.devices, &args.settings) {
+    let load = if args.simulate.is_some() {
+        config::load_for_simulation
+    } else {
+        config::load
+    };
+    let loaded = match load(&args.devices, &args.settings) {
         Ok(l) => l,
         Err(errors) => {
             eprintln!("{errors}");

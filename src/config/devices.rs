@@ -42,7 +42,8 @@ pub struct ParsedDevices {
 const COLUMNS: &str = "`id | mac | token` (and optionally `| name`)";
 
 /// Parses the text of `devices.csv`; `path` is only used in diagnostics.
-pub fn parse(path: &Path, text: &str) -> ParsedDevices {
+/// `require_one`: an empty list of bands is an error (it is not for `--simulate`).
+pub fn parse(path: &Path, text: &str, require_one: bool) -> ParsedDevices {
     let mut out = ParsedDevices::default();
     let mut macs: HashMap<String, usize> = HashMap::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
@@ -92,7 +93,7 @@ pub fn parse(path: &Path, text: &str) -> ParsedDevices {
                 .extend(messages.into_iter().map(|m| Diagnostic::at(path, line, m))),
         }
     }
-    if out.devices.is_empty() && out.errors.is_empty() {
+    if require_one && out.devices.is_empty() && out.errors.is_empty() {
         out.errors.push(Diagnostic::whole_file(
             path,
             format!("expected at least one band, a line {COLUMNS}, found none"),
@@ -178,7 +179,21 @@ mod tests {
     const KEY: &str = "8fa9b42eb8ba7d1d3ddb2f0c2b4a1e6c";
 
     fn run(text: &str) -> ParsedDevices {
-        parse(Path::new("devices.csv"), text)
+        parse(Path::new("devices.csv"), text, true)
+    }
+
+    #[test]
+    fn no_band_is_an_error_unless_simulating() {
+        assert_eq!(run("# nothing yet\n").errors.len(), 1);
+        let p = parse(Path::new("devices.csv"), "# nothing yet\n", false);
+        assert!(p.errors.is_empty() && p.devices.is_empty());
+        // Other problems still count when simulating.
+        let bad = parse(Path::new("devices.csv"), "1 | nope | x\n", false);
+        assert!(
+            bad.errors.iter().any(|e| e.message.contains("mac")),
+            "{:?}",
+            bad.errors
+        );
     }
 
     #[test]

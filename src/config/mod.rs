@@ -61,7 +61,16 @@ pub fn load_with_env(
 ) -> Result<Loaded, ConfigErrors> {
     let devices_text = source::read_text(devices);
     let settings_text = source::read_text(settings);
-    from_texts(devices, devices_text, settings, settings_text, env)
+    from_texts(devices, devices_text, settings, settings_text, env, true)
+}
+
+/// [`load`] for `--simulate`, where the bands may all be generated: a `devices.csv` without
+/// any band is then fine (every other rule still holds).
+pub fn load_for_simulation(devices: &Path, settings: &Path) -> Result<Loaded, ConfigErrors> {
+    let devices_text = source::read_text(devices);
+    let settings_text = source::read_text(settings);
+    let env = |name: &str| std::env::var(name).ok();
+    from_texts(devices, devices_text, settings, settings_text, &env, false)
 }
 
 /// Validates file contents already read (`Err` is a read failure); paths are for messages.
@@ -71,12 +80,13 @@ fn from_texts(
     settings_path: &Path,
     settings_text: Result<String, Diagnostic>,
     env: &dyn Fn(&str) -> Option<String>,
+    require_devices: bool,
 ) -> Result<Loaded, ConfigErrors> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let parsed_devices = match devices_text {
         Ok(text) => {
-            let mut parsed = devices::parse(devices_path, &text);
+            let mut parsed = devices::parse(devices_path, &text, require_devices);
             problems.append(&mut parsed.errors);
             warnings.append(&mut parsed.warnings);
             Some(parsed.devices)
