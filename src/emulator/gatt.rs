@@ -1,6 +1,8 @@
 //! The band's GATT table: services, characteristics and their BlueZ-style flags, as a MB4
 //! listing shows them (protocol.md §1). The in-process band checks UUIDs against it and the
-//! emulated BlueZ builds its object tree from it.
+//! emulated BlueZ builds its object tree from it. The services the toolkit uses come first, so
+//! their handles stay put; the rest of a real MB4's table follows (writes there are accepted and
+//! ignored, as the toolkit never uses them).
 
 use uuid::Uuid;
 
@@ -83,6 +85,32 @@ pub fn layout() -> Vec<GattService> {
                 c(u::CHAR_SYSTEM_ID, R),
                 c(u::CHAR_PNP_ID, R),
             ],
+        },
+        GattService {
+            uuid: u::SERVICE_GENERIC_ATTRIBUTE,
+            chars: vec![c(u::CHAR_SERVICE_CHANGED, &["indicate"])],
+        },
+        GattService {
+            uuid: u::SERVICE_FIRMWARE,
+            chars: vec![
+                c(u::CHAR_FIRMWARE_CONTROL, &["write", "notify"]),
+                c(u::CHAR_FIRMWARE_DATA, &["write-without-response"]),
+            ],
+        },
+        GattService {
+            uuid: u::SERVICE_ALERT_NOTIFICATION,
+            chars: vec![
+                c(u::CHAR_NEW_ALERT, &["write"]),
+                c(u::CHAR_ALERT_CONTROL, &["write", "notify"]),
+            ],
+        },
+        GattService {
+            uuid: u::SERVICE_IMMEDIATE_ALERT,
+            chars: vec![c(u::CHAR_ALERT_LEVEL, &["write-without-response"])],
+        },
+        GattService {
+            uuid: u::SERVICE_UNKNOWN_3802,
+            chars: vec![c(u::CHAR_UNKNOWN_4A02, &["read", "write", "notify"])],
         },
     ]
 }

@@ -25,6 +25,26 @@ pub const SERVICE_IMMEDIATE_ALERT: Uuid = sig(0x1802);
 /// Alert Notification (text alerts).
 pub const SERVICE_ALERT_NOTIFICATION: Uuid = sig(0x1811);
 
+/// Generic Attribute service (Service Changed).
+pub const SERVICE_GENERIC_ATTRIBUTE: Uuid = sig(0x1801);
+/// Huami firmware update service.
+pub const SERVICE_FIRMWARE: Uuid = huami(0x1530);
+/// Unknown service seen on MB4 (holds 0x4a02, notify).
+pub const SERVICE_UNKNOWN_3802: Uuid = sig(0x3802);
+
+/// Service Changed (indicate).
+pub const CHAR_SERVICE_CHANGED: Uuid = sig(0x2A05);
+/// Firmware update control.
+pub const CHAR_FIRMWARE_CONTROL: Uuid = huami(0x1531);
+/// Firmware update data.
+pub const CHAR_FIRMWARE_DATA: Uuid = huami(0x1532);
+/// New Alert (text notifications).
+pub const CHAR_NEW_ALERT: Uuid = sig(0x2A46);
+/// Alert Notification Control Point.
+pub const CHAR_ALERT_CONTROL: Uuid = sig(0x2A44);
+/// Unknown characteristic in service 0x3802 (notify) on MB4.
+pub const CHAR_UNKNOWN_4A02: Uuid = sig(0x4A02);
+
 /// Raw sensor control (write `01 xx 19`, `02`, `03`).
 pub const CHAR_RAW_CONTROL: Uuid = huami(0x0001);
 /// Raw sensor data (notify).
