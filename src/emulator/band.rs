@@ -191,12 +191,9 @@ impl Band {
     fn next_random(&mut self) -> [u8; 16] {
         let mut out = [0u8; 16];
         for chunk in out.chunks_mut(8) {
-            // SplitMix64 step: a fresh, reproducible challenge per request.
+            // A SplitMix64 stream: a fresh, reproducible challenge per request.
             self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.rng;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+            chunk.copy_from_slice(&super::wearer::rng::mix(self.rng).to_le_bytes());
         }
         out
     }

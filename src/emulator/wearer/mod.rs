@@ -12,7 +12,7 @@ pub mod history;
 pub mod kind_code;
 pub mod minute;
 pub mod person;
-mod rng;
+pub(crate) mod rng;
 mod sleep;
 pub mod totals;
 pub mod traits;
