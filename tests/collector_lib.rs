@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use miband::collector::radio::SimRadio;
-use miband::collector::{open_sink, register_bands, run, RunOptions};
+use miband::collector::{open_sink, register_bands, run, RunOptions, RunSummary};
 use miband::config::{Config, Database, Device, Secret, Settings, UpdateMode};
 use miband::emulator::band::{Band, BandOptions};
 use miband::emulator::link::{Clock, EmulatedBand};
@@ -112,25 +112,17 @@ async fn count(c: &tokio_postgres::Client, sql: &str) -> i64 {
     c.query_one(sql, &[]).await.unwrap().get(0)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_failing_band_does_not_stall_the_others() {
+/// Runs the collector once over `bands` (a throwaway database, one band at a time); returns
+/// the cluster (to inspect), the summary and the metrics.
+async fn run_once(
+    devices: Vec<Device>,
+    bands: HashMap<String, EmulatedBand>,
+    mode: UpdateMode,
+) -> (PgCluster, RunSummary, MetricsState) {
     let pg = PgCluster::start_throwaway().unwrap();
     pg.create_owner_db("miband", "miband", "pw").await.unwrap();
     let state = tempfile::tempdir().unwrap();
-    // Band 1 is away, band 2 holds another key, band 3 is fine; one slot, so they queue.
-    let away = emulated(1, key(1), false);
-    away.set_present(false);
-    let bands = HashMap::from([
-        (device(1).mac, away),
-        (device(2).mac, emulated(2, key(99), false)),
-        (device(3).mac, emulated(3, key(3), false)),
-    ]);
-    let cfg = config(
-        &pg,
-        vec![device(1), device(2), device(3)],
-        UpdateMode::All,
-        state.path(),
-    );
+    let cfg = config(&pg, devices, mode, state.path());
     let sink = open_sink(&cfg).unwrap();
     let metrics = MetricsState::new();
     register_bands(&metrics, &cfg.devices);
@@ -139,19 +131,28 @@ async fn a_failing_band_does_not_stall_the_others() {
         once: true,
         ..RunOptions::default()
     };
+    let radio = Arc::new(SimRadio::new(bands));
     let summary = tokio::time::timeout(
         Duration::from_secs(120),
-        run(
-            cfg,
-            opts,
-            sink,
-            metrics.clone(),
-            Arc::new(SimRadio::new(bands)),
-            rx,
-        ),
+        run(cfg, opts, sink, metrics.clone(), radio, rx),
     )
     .await
     .expect("the run finished");
+    (pg, summary, metrics)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_band_does_not_stall_the_others() {
+    // Band 1 is away, band 2 holds another key, band 3 is fine; one slot, so they queue.
+    let away = emulated(1, key(1), false);
+    away.set_present(false);
+    let bands = HashMap::from([
+        (device(1).mac, away),
+        (device(2).mac, emulated(2, key(99), false)),
+        (device(3).mac, emulated(3, key(3), false)),
+    ]);
+    let devices = vec![device(1), device(2), device(3)];
+    let (pg, summary, metrics) = run_once(devices, bands, UpdateMode::All).await;
     assert_eq!((summary.synced, summary.failed), (1, 2));
     let snap = metrics.snapshot();
     let by_id = |id: &str| snap.bands.iter().find(|b| b.labels.id == id).unwrap();
@@ -170,28 +171,12 @@ async fn a_failing_band_does_not_stall_the_others() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn charging_mode_syncs_only_bands_on_the_charger() {
-    let pg = PgCluster::start_throwaway().unwrap();
-    pg.create_owner_db("miband", "miband", "pw").await.unwrap();
-    let state = tempfile::tempdir().unwrap();
     let bands = HashMap::from([
         (device(1).mac, emulated(1, key(1), true)),
         (device(2).mac, emulated(2, key(2), false)),
     ]);
-    let cfg = config(
-        &pg,
-        vec![device(1), device(2)],
-        UpdateMode::Charging,
-        state.path(),
-    );
-    let sink = open_sink(&cfg).unwrap();
-    let metrics = MetricsState::new();
-    register_bands(&metrics, &cfg.devices);
-    let (_tx, rx) = watch::channel(false);
-    let opts = RunOptions {
-        once: true,
-        ..RunOptions::default()
-    };
-    let summary = run(cfg, opts, sink, metrics, Arc::new(SimRadio::new(bands)), rx).await;
+    let devices = vec![device(1), device(2)];
+    let (pg, summary, _) = run_once(devices, bands, UpdateMode::Charging).await;
     assert_eq!(summary.failed, 0);
     let c = pg.connect_superuser("miband").await.unwrap();
     let on_charger = "(SELECT id FROM mibandrecord WHERE mac = 'C8:0F:10:00:00:01')";
