@@ -202,6 +202,22 @@ async fn full_session(central: &BleCentral, address: &str, model: Model) {
         (4321, Some(3000), Some(150))
     );
     assert_eq!(s.heart_rate().await.unwrap(), Some(66));
+    // The band stamps history with its own clock (docs/real-bands.md): fetch in band time with
+    // the drift, then set the clock.
+    let t = s.band_time().await.unwrap();
+    let drift = t.time.to_utc() - Utc::now();
+    let ahead = Duration::minutes((drift.num_seconds() as f64 / 60.0).round() as i64);
+    let from = b.with_band(|b| b.oldest_held());
+    let mut got = BTreeMap::new();
+    let summary = s
+        .fetch_history_shifted(from, 4, ahead, Utc::now, |batch| {
+            for t in batch {
+                assert!(got.insert(t.ts, t.sample).is_none(), "duplicate {}", t.ts);
+            }
+            async { Ok(()) }
+        })
+        .await
+        .expect("history");
     let c = s.sync_clock(Utc::now(), 4).await.unwrap();
     let band_offset = b.with_band(|b| b.band_now(Utc::now()) - Utc::now());
     assert!(
@@ -211,17 +227,6 @@ async fn full_session(central: &BleCentral, address: &str, model: Model) {
     if model == Model::Mb4 {
         assert!(c.corrected && (c.drift + Duration::minutes(10)).num_seconds().abs() <= 2);
     }
-    let from = b.with_band(|b| b.oldest_held());
-    let mut got = BTreeMap::new();
-    let summary = s
-        .fetch_history(from, 4, Utc::now, |batch| {
-            for t in batch {
-                assert!(got.insert(t.ts, t.sample).is_none(), "duplicate {}", t.ts);
-            }
-            async { Ok(()) }
-        })
-        .await
-        .expect("history");
     assert!(summary.rounds >= 3, "{} rounds", summary.rounds);
     assert_complete(&got, from, model);
     drop(s);

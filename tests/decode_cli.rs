@@ -58,7 +58,7 @@ fn battery_gadgetbridge_sample() {
     let words: Vec<&str> = GB_BATTERY.split(' ').collect();
     ok(
         &[&["battery"], &words[..]].concat(),
-        r#"{"level_percent":46,"charging":false,"last_off":"2017-10-09T11:45:22","last_charge":"2017-10-09T08:10:42","last_charge_level_percent":100}"#,
+        r#"{"level_percent":46,"charging":false,"last_off":"2017-10-09T11:45:22","last_off_utc_offset_minutes":60,"last_charge":"2017-10-09T08:10:42","last_charge_utc_offset_minutes":60,"last_charge_level_percent":100}"#,
     );
     fails(&["battery", "0f"], "battery: need at least 3 bytes, got 1");
 }

@@ -226,9 +226,9 @@ proptest! {
         let r = match which {
             0 => AuthReply::KeyStored { ok: code == 0x01, code },
             1 => AuthReply::Random { variant: v, random },
-            2 => AuthReply::RandomFailed { code: fail },
+            2 => AuthReply::RandomFailed { variant: v, code: fail },
             3 => AuthReply::AuthOk(v),
-            _ => AuthReply::AuthFailed { code: fail },
+            _ => AuthReply::AuthFailed { variant: v, code: fail },
         };
         prop_assert_eq!(AuthReply::decode(&r.encode()), Ok(r));
     }
@@ -257,7 +257,9 @@ proptest! {
             level_percent: level,
             charging,
             last_off,
+            last_off_tz_quarters: last_off.map(|_| 4),
             last_charge,
+            last_charge_tz_quarters: last_charge.map(|_| -20),
             last_charge_level_percent: Some(last_level),
         };
         prop_assert_eq!(BatteryInfo::decode(&i.encode()), Ok(i));

@@ -12,13 +12,16 @@ fn table() -> String {
             Kind::Histogram => "histogram",
             Kind::Info => "gauge (info)",
         };
-        let labels = if m.per_band {
-            "`mac`, `id`, `name`"
+        let mut labels = if m.per_band {
+            "`mac`, `id`, `name`".to_string()
         } else if m.kind == Kind::Info {
-            "`version`"
+            "`version`".to_string()
         } else {
-            ""
+            String::new()
         };
+        for l in m.extra_labels {
+            labels.push_str(&format!(", `{l}`"));
+        }
         out.push_str(&format!(
             "| `{}` | {kind} | {labels} | {} |\n",
             m.name, m.help

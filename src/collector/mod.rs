@@ -32,8 +32,11 @@ pub struct RunOptions {
     pub sync_timeout: Duration,
     /// How long SIGTERM waits for syncs to reach a clean point.
     pub shutdown_grace: Duration,
-    /// First retry delay for a failing band.
+    /// First retry delay for a failing band (and for a fetch the band refused as busy).
     pub backoff_min: Duration,
+    /// How long a one-shot heart-rate measurement is waited for before it counts as "no
+    /// reading" (a real reading takes about 25 s; a band not worn never answers).
+    pub heart_rate_wait: Duration,
 }
 
 impl Default for RunOptions {
@@ -44,6 +47,7 @@ impl Default for RunOptions {
             sync_timeout: Duration::from_secs(900),
             shutdown_grace: Duration::from_secs(20),
             backoff_min: Duration::from_secs(30),
+            heart_rate_wait: crate::session::SessionOptions::default().heart_rate_timeout,
         }
     }
 }
@@ -177,6 +181,9 @@ async fn band_worker(
     };
     let mut schedule = Schedule::new(intervals, Instant::now());
     let mut backoff = Backoff::new(shared.opts.backoff_min, s.activity_timeout);
+    // A band that refuses the fetch (busy, error) is fine otherwise: only the fetch is retried,
+    // sooner than its interval but never more often than this backoff allows.
+    let mut fetch_backoff = Backoff::new(shared.opts.backoff_min, s.activity_timeout);
     let mut static_info_stored = false;
     loop {
         if *shutdown.borrow() {
@@ -202,6 +209,15 @@ async fn band_worker(
                     schedule.done(*j, now);
                 }
                 backoff.reset();
+                match report.fetch {
+                    Some(o) if o.retry_soon() => {
+                        let wait = fetch_backoff.fail();
+                        tracing::info!(band = %device.mac, result = o.as_str(), "history fetch retried in {} s", wait.as_secs());
+                        schedule.retry_job_after(Job::Activity, now, wait);
+                    }
+                    Some(_) => fetch_backoff.reset(),
+                    None => {}
+                }
                 tracing::info!(band = %device.mac, samples = report.samples, jobs = ?report.done, "sync done");
                 true
             }
@@ -255,6 +271,7 @@ async fn attempt(
         mode: shared.config.settings.update_mode,
         stopping: &shared.stopping,
         want_static_info,
+        heart_rate_wait: shared.opts.heart_rate_wait,
     };
     let result = tokio::select! {
         r = tokio::time::timeout(shared.opts.sync_timeout, sync_band(&ctx, link.as_ref(), jobs)) => match r {

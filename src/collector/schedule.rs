@@ -88,6 +88,14 @@ impl Schedule {
         }
     }
 
+    /// `job` could not be done now but the band is fine (a busy band refusing a fetch): it is
+    /// due again at `now + wait`, the other jobs keep their times.
+    pub fn retry_job_after(&mut self, job: Job, now: Instant, wait: Duration) {
+        if let Some(e) = self.due.iter_mut().find(|(j, _)| *j == job) {
+            e.1 = now + wait;
+        }
+    }
+
     /// Nothing could be done (band unreachable): try again no sooner than `now + wait`, without
     /// pushing any job later than it already is.
     pub fn retry_after(&mut self, now: Instant, wait: Duration) {
@@ -178,6 +186,18 @@ mod tests {
         assert!(!s
             .due(t0 + Duration::from_secs(31))
             .contains(&Job::TimeCheck));
+    }
+
+    #[test]
+    fn a_busy_fetch_is_retried_alone() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(iv(), t0);
+        for j in [Job::Battery, Job::HeartRate, Job::TimeCheck] {
+            s.done(j, t0);
+        }
+        s.retry_job_after(Job::Activity, t0, Duration::from_secs(60));
+        assert_eq!(s.next_due(), t0 + Duration::from_secs(60));
+        assert_eq!(s.due(t0 + Duration::from_secs(60)), [Job::Activity]);
     }
 
     #[test]

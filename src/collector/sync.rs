@@ -11,9 +11,10 @@ use super::schedule::Job;
 use crate::config::{Device, UpdateMode};
 use crate::link::Link;
 use crate::metrics::snapshot::MetricsState;
-use crate::protocol::activity::SampleSize;
 use crate::protocol::datetime::quarters_from_offset_seconds;
-use crate::session::{Session, SessionError, SessionOptions};
+use crate::protocol::device_info::BandModel;
+use crate::protocol::fetch::{status_meaning, FetchOutcome};
+use crate::session::{FetchSummary, Session, SessionError, SessionOptions};
 use crate::store::record::{
     BandRecord, BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
 };
@@ -36,6 +37,8 @@ pub struct SyncContext<'a> {
     pub stopping: &'a AtomicBool,
     /// Whether static device info should be (re)read.
     pub want_static_info: bool,
+    /// Longest wait for a one-shot heart-rate reading.
+    pub heart_rate_wait: std::time::Duration,
 }
 
 /// What a sync did.
@@ -47,6 +50,11 @@ pub struct SyncReport {
     pub samples: u64,
     /// Whether static info was stored.
     pub static_info: bool,
+    /// How the history fetch ended, if one was made. Busy and error leave [`Job::Activity`] out
+    /// of `done`: the worker retries it with a backoff, not at the next regular interval.
+    pub fetch: Option<FetchOutcome>,
+    /// Whether the heart-rate measurement went unanswered (band not worn).
+    pub heart_rate_missing: bool,
 }
 
 /// Why a sync stopped.
@@ -92,7 +100,7 @@ pub async fn sync_band(
     let mac = ctx.device.mac.as_str();
     let name = link.device_name().await;
     let opts = SessionOptions {
-        sample_size: SampleSize::for_band_name(name.as_deref().unwrap_or("")),
+        heart_rate_timeout: ctx.heart_rate_wait,
         ..SessionOptions::default()
     };
     let mut s = Session::open(link, opts).await?;
@@ -105,10 +113,34 @@ pub async fn sync_band(
     ctx.metrics.update_band(mac, |b| b.mark_up());
     let mut report = SyncReport::default();
 
+    // The model decides the sample size: from the hardware revision (read every sync, it is
+    // one small read), the advertised name only as a fallback (docs/real-bands.md).
+    let hw = s.hardware_revision().await?;
+    let model = hw
+        .as_deref()
+        .and_then(BandModel::from_hardware_revision)
+        .or_else(|| name.as_deref().and_then(BandModel::from_name));
+    match model {
+        Some(m) => s.set_sample_size(m.sample_size()),
+        None => tracing::warn!(
+            band = mac,
+            hardware_revision = hw.as_deref().unwrap_or("?"),
+            "unknown band model; assuming 4-byte history samples (Mi Band 4)"
+        ),
+    }
+
     if ctx.want_static_info {
         let info = s.device_info().await?;
+        tracing::info!(
+            band = mac,
+            model = model.map_or("unknown", BandModel::name),
+            hardware = info.hardware_revision.as_deref().unwrap_or("?"),
+            firmware = info.software_revision.as_deref().unwrap_or("?"),
+            "band identified"
+        );
         let rec = StaticInfo {
-            name: name.clone(),
+            // GAP's device name; the model's name when the link does not know it.
+            name: name.clone().or_else(|| model.map(|m| m.name().to_string())),
             sw_version: info.software_revision,
             hw_version: info.hardware_revision,
             serial_number: info.serial_number,
@@ -148,22 +180,18 @@ pub async fn sync_band(
     }
 
     let tz = local_tz_quarters();
-    if jobs.contains(&Job::TimeCheck) {
-        let c = s.sync_clock(Utc::now(), tz).await?;
-        if c.corrected {
-            tracing::info!(
-                band = mac,
-                drift_seconds = c.drift.num_seconds(),
-                "band clock corrected"
-            );
-        }
-        let r = TimeCheck {
-            ts: Utc::now(),
-            drift_seconds: (-c.drift.num_seconds()).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
-        };
-        store(ctx.sink, mac, Record::TimeCheck(r)).await?;
-        report.done.push(Job::TimeCheck);
-    }
+    // The band stamps history with its own clock, so the clock is read on every sync (one small
+    // read). A fetch asks in band time and moves the stamps back by the drift; the clock is
+    // corrected only after the fetch, so no minute is ever stamped by two different clocks
+    // (docs/real-bands.md, "The band clock decides history timestamps").
+    let band_clock = s.band_time().await?;
+    let drift = band_clock.time.to_utc() - Utc::now();
+    let tolerance = s.options().clock_tolerance;
+    let shift = if drift.abs() > tolerance {
+        Duration::minutes((drift.num_seconds() as f64 / 60.0).round() as i64)
+    } else {
+        Duration::zero()
+    };
 
     if jobs.contains(&Job::Activity) {
         let steps = s.steps().await?;
@@ -179,8 +207,33 @@ pub async fn sync_band(
             calories: steps.calories.unwrap_or(0),
         };
         store(ctx.sink, mac, Record::Steps(r)).await?;
-        report.samples = fetch(ctx, &mut s, tz).await?;
-        report.done.push(Job::Activity);
+        let sum = fetch(ctx, &mut s, tz, shift).await?;
+        report.samples = sum.samples;
+        report.fetch = Some(sum.outcome);
+        if !sum.outcome.retry_soon() {
+            report.done.push(Job::Activity);
+        }
+    }
+
+    let needs_setting = drift.abs() > tolerance || band_clock.time.tz_quarters != tz;
+    if jobs.contains(&Job::TimeCheck) || needs_setting {
+        let c = s.sync_clock(Utc::now(), tz).await?;
+        if c.corrected {
+            tracing::info!(
+                band = mac,
+                drift_seconds = c.drift.num_seconds(),
+                "band clock corrected"
+            );
+        }
+        if jobs.contains(&Job::TimeCheck) {
+            let r = TimeCheck {
+                ts: Utc::now(),
+                drift_seconds: (-c.drift.num_seconds()).clamp(i32::MIN as i64, i32::MAX as i64)
+                    as i32,
+            };
+            store(ctx.sink, mac, Record::TimeCheck(r)).await?;
+            report.done.push(Job::TimeCheck);
+        }
     }
 
     if jobs.contains(&Job::HeartRate) && ctx.mode == UpdateMode::All {
@@ -195,7 +248,15 @@ pub async fn sync_band(
                 };
                 store(ctx.sink, mac, Record::HeartRate(r)).await?;
             }
-            None => tracing::info!(band = mac, "no heart-rate reading (band not worn?)"),
+            None => {
+                ctx.metrics
+                    .update_band(mac, |b| b.counters.heart_rate_no_reading += 1);
+                report.heart_rate_missing = true;
+                tracing::info!(
+                    band = mac,
+                    "no heart-rate reading: the band did not answer the measurement (not worn, or on the charger); nothing stored"
+                );
+            }
         }
         report.done.push(Job::HeartRate);
     }
@@ -210,7 +271,13 @@ fn finish(ctx: &SyncContext<'_>, report: SyncReport, started: Instant) -> SyncRe
 }
 
 /// Fetches history from the stored cursor on; each round is stored before it is acknowledged.
-async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64, SyncError> {
+/// `shift` is how far the band clock is ahead (whole minutes; zero within the tolerance).
+async fn fetch(
+    ctx: &SyncContext<'_>,
+    s: &mut Session<'_>,
+    tz: i8,
+    shift: Duration,
+) -> Result<FetchSummary, SyncError> {
     let mac = ctx.device.mac.as_str();
     let since: DateTime<Utc> = match ctx.sink.activity_cursor(mac).await {
         Ok(Some(last)) => last + Duration::minutes(1),
@@ -221,7 +288,7 @@ async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64
         Err(e) => return Err(e.into()),
     };
     let summary = s
-        .fetch_history(since, tz, Utc::now, |batch| {
+        .fetch_history_shifted(since, tz, shift, Utc::now, |batch| {
             let n = batch.len() as u64;
             async move {
                 store(ctx.sink, mac, Record::Activity { samples: batch })
@@ -238,9 +305,50 @@ async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64
             }
         })
         .await;
-    match summary {
-        Ok(sum) => Ok(sum.samples),
-        Err(SessionError::Sink(m)) if m == "stopping" => Err(SyncError::Stopping),
-        Err(e) => Err(e.into()),
+    let sum = match summary {
+        Ok(sum) => sum,
+        Err(SessionError::Sink(m)) if m == "stopping" => return Err(SyncError::Stopping),
+        Err(e) => return Err(e.into()),
+    };
+    ctx.metrics
+        .update_band(mac, |b| b.counters.fetch_ended(sum.outcome));
+    log_fetch(mac, &sum, shift);
+    Ok(sum)
+}
+
+/// The fetch's outcome in words: what the band answered and what happens next.
+fn log_fetch(mac: &str, sum: &FetchSummary, shift: Duration) {
+    let answer = match sum.refusal {
+        Some((cmd, code)) => format!(
+            "the band answered 10 {cmd:02x} {code:02x}: {}",
+            status_meaning(cmd, code)
+        ),
+        None => "the band had nothing from the last stored minute on".to_string(),
+    };
+    if sum.future_dropped > 0 {
+        tracing::warn!(
+            band = mac,
+            dropped = sum.future_dropped,
+            "history minutes stamped in the future were not stored (band clock jumped during the sync)"
+        );
+    }
+    if !shift.is_zero() {
+        tracing::info!(
+            band = mac,
+            band_ahead_minutes = shift.num_minutes(),
+            "band clock is off; history stamps moved back by the drift"
+        );
+    }
+    match sum.outcome {
+        FetchOutcome::Ok => tracing::debug!(band = mac, samples = sum.samples, "history fetched"),
+        FetchOutcome::NoData => tracing::info!(
+            band = mac,
+            "no new history yet ({answer}); next fetch at the regular interval"
+        ),
+        FetchOutcome::Busy | FetchOutcome::Error => tracing::warn!(
+            band = mac,
+            samples = sum.samples,
+            "history fetch not finished ({answer}); the other jobs went on, the fetch is retried with a backoff"
+        ),
     }
 }

@@ -26,9 +26,9 @@ pub fn auth(b: &[u8], key: Option<&AuthKey>) -> Result<Value, DissectError> {
             }
             v
         }
-        AuthReply::RandomFailed { code } => json!({ "message": "random_failed", "code": code }),
+        AuthReply::RandomFailed { code, .. } => json!({ "message": "random_failed", "code": code }),
         AuthReply::AuthOk(_) => json!({ "message": "auth_ok" }),
-        AuthReply::AuthFailed { code } => json!({ "message": "auth_failed", "code": code }),
+        AuthReply::AuthFailed { code, .. } => json!({ "message": "auth_failed", "code": code }),
     })
 }
 

@@ -8,15 +8,18 @@ use crate::protocol::heart_rate::decode_measurement;
 use crate::protocol::steps::Steps;
 use crate::protocol::time::CurrentTime;
 
-/// Battery info (0x0006): `{"level_percent","charging","last_off","last_charge",
-/// "last_charge_level_percent"}`; timestamps band-local, `null` when absent or impossible.
+/// Battery info (0x0006): `{"level_percent","charging","last_off","last_off_utc_offset_minutes",
+/// "last_charge","last_charge_utc_offset_minutes","last_charge_level_percent"}`; timestamps
+/// band-local with the zone bytes 10 and 18 beside them, `null` when absent or impossible.
 pub fn battery(b: &[u8]) -> Result<Value, DissectError> {
     let i = BatteryInfo::decode(b)?;
     Ok(json!({
         "level_percent": i.level_percent,
         "charging": i.charging,
         "last_off": i.last_off.as_ref().map(local_iso),
+        "last_off_utc_offset_minutes": i.last_off_tz_quarters.map(|q| i32::from(q) * 15),
         "last_charge": i.last_charge.as_ref().map(local_iso),
+        "last_charge_utc_offset_minutes": i.last_charge_tz_quarters.map(|q| i32::from(q) * 15),
         "last_charge_level_percent": i.last_charge_level_percent,
     }))
 }
@@ -64,7 +67,7 @@ mod tests {
     fn short_battery_has_null_timestamps() {
         assert_eq!(
             battery(&[0x0f, 80, 1]).unwrap().to_string(),
-            r#"{"level_percent":80,"charging":true,"last_off":null,"last_charge":null,"last_charge_level_percent":null}"#
+            r#"{"level_percent":80,"charging":true,"last_off":null,"last_off_utc_offset_minutes":null,"last_charge":null,"last_charge_utc_offset_minutes":null,"last_charge_level_percent":null}"#
         );
     }
 

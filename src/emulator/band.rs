@@ -8,10 +8,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use uuid::Uuid;
 
-use super::faults::{Faults, PacketFate};
+use super::faults::{FetchAnswer, Faults, PacketFate};
 use super::model::Model;
 use super::world::World;
-use crate::link::Notification;
+use crate::link::{Notification, WriteKind};
 use crate::protocol::activity::ActivitySample;
 use crate::protocol::auth::{self, AuthCommand, AuthReply, AuthVariant};
 use crate::protocol::battery::BatteryInfo;
@@ -88,6 +88,10 @@ pub enum GattError {
     /// The characteristic does not support the operation.
     #[error("operation not permitted on {0}")]
     NotPermitted(Uuid),
+    /// The operation needs an authenticated connection (a real band refuses steps, time writes,
+    /// heart rate and fetch before authentication).
+    #[error("{0} needs authentication first")]
+    NotAuthorized(Uuid),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,9 +103,12 @@ enum AuthState {
 
 #[derive(Debug, Clone, Copy)]
 struct PendingFetch {
+    /// True minute of the first sample.
     start: DateTime<Utc>,
     count: u32,
     sent: bool,
+    /// Data goes out, then `10 02 04` instead of `10 02 01`.
+    no_more_after_data: bool,
 }
 
 /// One emulated band.
@@ -113,8 +120,11 @@ pub struct Band {
     auth: AuthState,
     subscribed: HashSet<Uuid>,
     fetch: Option<PendingFetch>,
-    /// Oldest minute still held (band clock); moves on each acknowledged round.
+    /// Oldest minute still held (true time); moves on each acknowledged round.
     oldest: DateTime<Utc>,
+    /// The clock settings in force from a true instant on, oldest first: a minute of history
+    /// is labelled with the band clock in force when it was recorded, as a real band does.
+    clock_epochs: Vec<(DateTime<Utc>, Duration)>,
     hr_continuous_until: Option<DateTime<Utc>>,
     hr_last_emit: Option<DateTime<Utc>>,
     hr_one_shot_due: Option<DateTime<Utc>>,
@@ -127,14 +137,23 @@ fn floor_minute(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(Duration::minutes(1)).unwrap_or(t)
 }
 
+fn ceil_minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    let f = floor_minute(t);
+    if f == t {
+        t
+    } else {
+        f + Duration::minutes(1)
+    }
+}
+
 impl Band {
     /// A band whose clock starts at `now` + the configured error.
     pub fn new(opts: BandOptions, world: Arc<dyn World>, now: DateTime<Utc>) -> Band {
-        let band_now = now + opts.clock_error;
         Band {
             clock_offset: opts.clock_error,
             tz_quarters: opts.tz_quarters,
-            oldest: floor_minute(band_now - opts.history),
+            oldest: floor_minute(now - opts.history),
+            clock_epochs: vec![(DateTime::<Utc>::MIN_UTC, opts.clock_error)],
             rng: opts.seed ^ 0x9E37_79B9_7F4A_7C15,
             opts,
             world,
@@ -164,7 +183,7 @@ impl Band {
         self.auth == AuthState::Authenticated
     }
 
-    /// Oldest minute the band still holds.
+    /// Oldest minute the band still holds (true time; its label is the band clock's).
     pub fn oldest_held(&self) -> DateTime<Utc> {
         self.oldest
     }
@@ -226,6 +245,9 @@ impl Band {
     /// Answers a read.
     pub fn read(&mut self, now: DateTime<Utc>, uuid: Uuid) -> Result<Vec<u8>, GattError> {
         let m = self.opts.model;
+        if uuid == u::CHAR_STEPS && !self.is_authenticated() {
+            return Err(GattError::NotAuthorized(uuid));
+        }
         Ok(match uuid {
             u::CHAR_BATTERY => self.battery(now).encode().to_vec(),
             u::CHAR_STEPS => {
@@ -248,7 +270,7 @@ impl Band {
             u::CHAR_SOFTWARE_REVISION => m.software_revision().as_bytes().to_vec(),
             u::CHAR_SYSTEM_ID => system_id_from_mac(self.opts.mac).to_vec(),
             u::CHAR_PNP_ID => m.pnp_id().encode().to_vec(),
-            u::CHAR_HEART_RATE_CONTROL | u::CHAR_RAW_CONTROL => Vec::new(),
+            // 0x2A39 is listed read+write, but reading it gives an ATT error on a real MB4.
             other if Band::knows(other) => return Err(GattError::NotPermitted(other)),
             other => return Err(GattError::NoCharacteristic(other)),
         })
@@ -260,12 +282,44 @@ impl Band {
             level_percent: s.level_percent,
             charging: s.charging,
             last_off: s.last_off,
+            last_off_tz_quarters: s.last_off.map(|_| self.tz_quarters),
             last_charge: s.last_charge,
+            last_charge_tz_quarters: s.last_charge.map(|_| self.tz_quarters),
             last_charge_level_percent: s.last_charge_level_percent,
         }
     }
 
-    /// Handles a write; returns what the link must do.
+    /// A write as a client makes it: refused where a real band refuses it — a write request on a
+    /// characteristic that only takes write commands (and the reverse), and steps, time,
+    /// heart-rate and fetch writes before authentication (docs/real-bands.md, "GATT table").
+    pub fn write_as(
+        &mut self,
+        now: DateTime<Utc>,
+        uuid: Uuid,
+        data: &[u8],
+        kind: WriteKind,
+    ) -> Result<Vec<Effect>, GattError> {
+        let flags = super::gatt::flags_of(uuid).ok_or(GattError::NoCharacteristic(uuid))?;
+        let needed = match kind {
+            WriteKind::WithResponse => "write",
+            WriteKind::WithoutResponse => "write-without-response",
+        };
+        if !flags.contains(&needed) {
+            return Err(GattError::NotPermitted(uuid));
+        }
+        let guarded = [
+            u::CHAR_FETCH,
+            u::CHAR_CURRENT_TIME,
+            u::CHAR_HEART_RATE_CONTROL,
+        ];
+        if guarded.contains(&uuid) && !self.is_authenticated() {
+            return Err(GattError::NotAuthorized(uuid));
+        }
+        self.write(now, uuid, data)
+    }
+
+    /// Handles a write whatever its kind (the checks are [`Band::write_as`]'s); returns what the
+    /// link must do.
     pub fn write(
         &mut self,
         now: DateTime<Utc>,
@@ -281,6 +335,7 @@ impl Band {
                 if let Ok(t) = CurrentTime::decode(data) {
                     self.clock_offset = t.time.to_utc() - now;
                     self.tz_quarters = t.time.tz_quarters;
+                    self.clock_epochs.push((now, self.clock_offset));
                 }
             }
             u::CHAR_HEART_RATE_CONTROL => self.on_hr(now, data),
@@ -292,9 +347,13 @@ impl Band {
 
     fn on_auth(&mut self, data: &[u8], out: &mut Vec<Effect>) {
         let reply = match AuthCommand::decode(data) {
-            Ok(AuthCommand::RequestRandom(v)) if self.opts.faults.refuse_auth => {
-                let _ = v;
-                AuthReply::RandomFailed { code: 0x04 }
+            // Each failure comes back in the framing of the request (`10 82 04` / `10 83 08` for
+            // GB's `82`/`83` variant), as the captured `10 82 01` / `10 83 01` successes do.
+            Ok(AuthCommand::RequestRandom(variant)) if self.opts.faults.refuse_auth => {
+                AuthReply::RandomFailed {
+                    variant,
+                    code: 0x04,
+                }
             }
             Ok(AuthCommand::RequestRandom(v)) => {
                 let r = self.next_random();
@@ -312,6 +371,7 @@ impl Band {
                 _ => {
                     self.auth = AuthState::Idle;
                     AuthReply::AuthFailed {
+                        variant,
                         code: auth::STATUS_WRONG_KEY,
                     }
                 }
@@ -338,19 +398,35 @@ impl Band {
                 FetchReply::StartFailed { code: 0x02 }
             }
             FetchCommand::Start { since, .. } => {
-                // The band converts the requested instant into its own clock and zone (§4.1).
-                let start = floor_minute(since.to_utc()).max(self.oldest);
-                let end = floor_minute(self.band_now(now));
-                let avail = (end - start).num_minutes().max(0) as u32;
-                let count = avail.min(self.opts.round_cap);
-                self.fetch = Some(PendingFetch {
-                    start,
-                    count,
-                    sent: false,
-                });
-                FetchReply::Started {
-                    count,
-                    start: BandDateTime::from_utc(start, self.tz_quarters),
+                let forced = self.opts.faults.next_fetch_answer();
+                match forced {
+                    Some(FetchAnswer::NothingNew) => FetchReply::StartFailed { code: 0x02 },
+                    Some(FetchAnswer::Error) => FetchReply::StartFailed { code: 0x05 },
+                    Some(FetchAnswer::ActivityRunning) => FetchReply::StartFailed { code: 0x07 },
+                    Some(FetchAnswer::NoMoreOnStart) => FetchReply::DoneFailed { code: 0x04 },
+                    None | Some(FetchAnswer::NoMoreAfterData) => {
+                        // The band converts the requested instant into its own clock (§4.1)
+                        // and serves its minutes by the labels its clock gave them.
+                        match self.find_run(since.to_utc(), floor_minute(now)) {
+                            Some((start, label, count)) => {
+                                let count = count.min(self.opts.round_cap);
+                                self.fetch = Some(PendingFetch {
+                                    start,
+                                    count,
+                                    sent: false,
+                                    no_more_after_data: forced
+                                        == Some(FetchAnswer::NoMoreAfterData),
+                                });
+                                FetchReply::Started {
+                                    count,
+                                    start: BandDateTime::from_utc(label, self.tz_quarters),
+                                }
+                            }
+                            // Nothing recorded since then: a real band answers `10 01 02`
+                            // (janvda/miband4 README), not a count of 0.
+                            None => FetchReply::StartFailed { code: 0x02 },
+                        }
+                    }
                 }
             }
             FetchCommand::FetchData => match self.fetch {
@@ -359,7 +435,13 @@ impl Band {
                     if !self.send_history(f, out) {
                         return;
                     }
-                    FetchReply::Done { crc: None }
+                    if f.no_more_after_data {
+                        // Not acknowledged by the host, so kept.
+                        self.fetch = None;
+                        FetchReply::DoneFailed { code: 0x04 }
+                    } else {
+                        FetchReply::Done { crc: None }
+                    }
                 }
                 _ => FetchReply::DoneFailed { code: 0x04 },
             },
@@ -373,6 +455,45 @@ impl Band {
             }
         };
         self.notify(u::CHAR_FETCH, reply.encode(), out);
+    }
+
+    /// The label (band-clock minute) the band gave the true minute `t`.
+    fn label_of(&self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let off = self
+            .clock_epochs
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= t)
+            .map_or(self.clock_offset, |(_, o)| *o);
+        floor_minute(t + off)
+    }
+
+    /// The first run of held minutes, in recording order, whose labels are `since` or later:
+    /// `(true start, label of the start, minutes)`. A run ends where the clock was set, since
+    /// the stamps a host computes (start + i minutes) are only right within one clock setting.
+    /// Minutes up to (not including) `end`, the minute in progress.
+    fn find_run(
+        &self,
+        since: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>, u32)> {
+        let since = floor_minute(since);
+        for (i, (from, off)) in self.clock_epochs.iter().enumerate() {
+            // Minute t belongs to the epoch in force at its start: t >= from.
+            let to = self
+                .clock_epochs
+                .get(i + 1)
+                .map_or(end, |(t, _)| ceil_minute(*t).min(end));
+            // label(t) = floor(t + off) >= since  <=>  t >= since - off.
+            let first = ceil_minute(since - *off)
+                .max(ceil_minute(*from))
+                .max(self.oldest);
+            if first < to {
+                let count = (to - first).num_minutes() as u32;
+                return Some((first, self.label_of(first), count));
+            }
+        }
+        None
     }
 
     /// The stored samples of a window, in the band's sample size.
@@ -400,6 +521,7 @@ impl Band {
             self.packets_sent += 1;
             match self.opts.faults.fate(n) {
                 PacketFate::Send => {}
+                PacketFate::Repeat => self.notify(u::CHAR_ACTIVITY_DATA, p.clone(), out),
                 PacketFate::Skip => continue,
                 PacketFate::Corrupt => {
                     if let Some(b) = p.get_mut(1) {
@@ -446,12 +568,20 @@ impl Band {
         if let Some(due) = self.hr_one_shot_due {
             if now >= due {
                 self.hr_one_shot_due = None;
-                let bpm = self.world.heart_rate_at(now).unwrap_or(0);
-                self.notify(
-                    u::CHAR_HEART_RATE_MEASUREMENT,
-                    encode_measurement(bpm).to_vec(),
-                    &mut out,
-                );
+                // A band that is not worn has no reading and stays silent (ARCO's MB4 code:
+                // no answer means not worn) — it never sends 0.
+                let reading = if self.opts.faults.not_worn {
+                    None
+                } else {
+                    self.world.heart_rate_at(now)
+                };
+                if let Some(bpm) = reading {
+                    self.notify(
+                        u::CHAR_HEART_RATE_MEASUREMENT,
+                        encode_measurement(bpm).to_vec(),
+                        &mut out,
+                    );
+                }
             }
         }
         match self.hr_continuous_until {

@@ -1,5 +1,7 @@
-//! The band's GATT table: services, characteristics and their BlueZ-style flags, as a MB4
-//! listing shows them (protocol.md §1). The in-process band checks UUIDs against it and the
+//! The band's GATT table: services, characteristics and their BlueZ-style flags, as a real MB4's
+//! `gatttool --characteristics` listing shows them (the "List of Services and Chars of Mi Band 4"
+//! comment in ARCO's python3-miband source; janvda/miband4 README.miband4.gatt.md;
+//! docs/real-bands.md, "GATT table"). The in-process band checks UUIDs against it and the
 //! emulated BlueZ builds its object tree from it. The services the toolkit uses come first, so
 //! their handles stay put; the rest of a real MB4's table follows (writes there are accepted and
 //! ignored, as the toolkit never uses them).
@@ -36,9 +38,19 @@ pub struct GattService {
 const RN: &[&str] = &["read", "notify"];
 const R: &[&str] = &["read"];
 const N: &[&str] = &["notify"];
+const WWR_N: &[&str] = &["write-without-response", "notify"];
 
 fn c(uuid: Uuid, flags: &'static [&'static str]) -> GattChar {
     GattChar { uuid, flags }
+}
+
+/// The flags of a characteristic, if the band has it.
+pub fn flags_of(uuid: Uuid) -> Option<&'static [&'static str]> {
+    layout()
+        .into_iter()
+        .flat_map(|s| s.chars)
+        .find(|c| c.uuid == uuid)
+        .map(|c| c.flags)
 }
 
 /// Every service the emulated band exposes.
@@ -47,17 +59,14 @@ pub fn layout() -> Vec<GattService> {
         GattService {
             uuid: u::SERVICE_MIBAND1,
             chars: vec![
-                c(
-                    u::CHAR_RAW_CONTROL,
-                    &["read", "write-without-response", "notify"],
-                ),
+                c(u::CHAR_RAW_CONTROL, WWR_N),
                 c(u::CHAR_RAW_DATA, N),
-                c(u::CHAR_CONFIG, &["write", "notify"]),
+                c(u::CHAR_CONFIG, WWR_N),
                 c(u::CHAR_FETCH, &["write-without-response", "notify"]),
                 c(u::CHAR_ACTIVITY_DATA, N),
                 c(u::CHAR_BATTERY, RN),
                 c(u::CHAR_STEPS, RN),
-                c(u::CHAR_USER_SETTINGS, &["write"]),
+                c(u::CHAR_USER_SETTINGS, &["write", "notify"]),
                 c(u::CHAR_DEVICE_EVENT, N),
                 c(u::CHAR_CURRENT_TIME, &["read", "write", "notify"]),
             ],
@@ -66,7 +75,7 @@ pub fn layout() -> Vec<GattService> {
             uuid: u::SERVICE_MIBAND2,
             chars: vec![c(
                 u::CHAR_AUTH,
-                &["write-without-response", "write", "notify"],
+                &["read", "write-without-response", "notify"],
             )],
         },
         GattService {
@@ -125,6 +134,18 @@ mod tests {
         let f = |uuid| all.iter().find(|c| c.uuid == uuid).unwrap().flags;
         assert_eq!(f(u::CHAR_FETCH), ["write-without-response", "notify"]);
         assert_eq!(f(u::CHAR_ACTIVITY_DATA), ["notify"]);
+        // The real MB4 listing: no write request on auth, 0x0001/0x0003 take commands only.
+        assert_eq!(
+            f(u::CHAR_AUTH),
+            ["read", "write-without-response", "notify"]
+        );
+        assert_eq!(f(u::CHAR_RAW_CONTROL), ["write-without-response", "notify"]);
+        assert_eq!(f(u::CHAR_CONFIG), ["write-without-response", "notify"]);
+        assert_eq!(f(u::CHAR_USER_SETTINGS), ["write", "notify"]);
+        assert_eq!(f(u::CHAR_BATTERY), ["read", "notify"]);
+        assert_eq!(f(u::CHAR_STEPS), ["read", "notify"]);
+        assert_eq!(f(u::CHAR_CURRENT_TIME), ["read", "write", "notify"]);
+        assert_eq!(f(u::CHAR_HEART_RATE_CONTROL), ["read", "write"]);
         let mut uuids: Vec<Uuid> = all.iter().map(|c| c.uuid).collect();
         uuids.sort();
         uuids.dedup();

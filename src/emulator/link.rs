@@ -179,6 +179,7 @@ fn gatt(e: GattError) -> LinkError {
     match e {
         GattError::NoCharacteristic(u) => LinkError::NoCharacteristic(u),
         GattError::NotPermitted(u) => LinkError::Refused(format!("operation not permitted on {u}")),
+        GattError::NotAuthorized(u) => LinkError::Refused(format!("{u} needs authentication first")),
     }
 }
 
@@ -202,8 +203,8 @@ impl EmulatorLink {
 
 #[async_trait]
 impl Link for EmulatorLink {
-    async fn write(&self, uuid: Uuid, data: &[u8], _kind: WriteKind) -> Result<(), LinkError> {
-        let effects = self.op(|b, now| b.write(now, uuid, data)).await?;
+    async fn write(&self, uuid: Uuid, data: &[u8], kind: WriteKind) -> Result<(), LinkError> {
+        let effects = self.op(|b, now| b.write_as(now, uuid, data, kind)).await?;
         for e in effects {
             let _ = self.effects.send(e);
         }

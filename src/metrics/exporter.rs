@@ -11,6 +11,7 @@ use prometheus_client::registry::Registry;
 
 use super::names::{self, Metric};
 use super::snapshot::{BandLabels, BandSnapshot, MetricsState, StateSnapshot};
+use crate::protocol::fetch::FetchOutcome;
 
 /// 1 kcal in joules (thermochemical calorie), the base unit Prometheus asks for.
 pub const JOULES_PER_KCAL: u64 = 4184;
@@ -118,6 +119,10 @@ fn encode_snapshot(s: &StateSnapshot, enc: &mut DescriptorEncoder) -> std::fmt::
     counters(enc, &names::CONNECTION_FAILURES, all, |b| {
         b.counters.connection_failures
     })?;
+    fetch_counters(enc, all)?;
+    counters(enc, &names::HEART_RATE_NO_READING, all, |b| {
+        b.counters.heart_rate_no_reading
+    })?;
     sync_durations(enc, all)?;
     global_gauge(enc, &names::DATABASE_UP, s.database_up.map(i64::from))?;
     global_gauge(
@@ -173,6 +178,25 @@ fn counters(
         family
             .encode_family(&band.labels)?
             .encode_counter::<NoLabelSet, _, u64>(&value(band), None)?;
+    }
+    Ok(())
+}
+
+/// `miband_history_fetch_total{…, result="ok|no_data|busy|error"}`: every result is written for
+/// every band (0 included), so a rate over any of them is defined from the first scrape.
+fn fetch_counters(enc: &mut DescriptorEncoder, bands: &[BandSnapshot]) -> std::fmt::Result {
+    if bands.is_empty() {
+        return Ok(());
+    }
+    let metric = &names::HISTORY_FETCHES;
+    let mut family = describe(enc, metric.registered_name(), metric, MetricType::Counter)?;
+    for band in bands {
+        for outcome in FetchOutcome::ALL {
+            let labels = (band.labels.clone(), [("result", outcome.as_str())]);
+            family
+                .encode_family(&labels)?
+                .encode_counter::<NoLabelSet, _, u64>(&band.counters.fetches(outcome), None)?;
+        }
     }
     Ok(())
 }

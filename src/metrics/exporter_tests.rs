@@ -65,6 +65,17 @@ fn renders_exact_openmetrics() {
     let text = Exporter::new(sample()).render();
     let band1 = r#"{mac="C8:0F:10:00:00:01",id="1",name="Alice"}"#;
     let band2 = r#"{mac="C8:0F:10:00:00:02",id="2",name="Bob \"the\" band"}"#;
+    let fetches = |labels: &str, ok: u64| {
+        let inner = labels.trim_end_matches('}');
+        ["ok", "no_data", "busy", "error"]
+            .iter()
+            .map(|r| {
+                let n = if *r == "ok" { ok } else { 0 };
+                format!("miband_history_fetch_total{inner},result=\"{r}\"}} {n}\n")
+            })
+            .collect::<String>()
+    };
+    let (fetches1, fetches2) = (fetches(band1, 0), fetches(band2, 0));
     let mut expected = format!(
         "# HELP miband_up 1 if the band's last connection attempt succeeded, 0 if the band is unreachable.
 # TYPE miband_up gauge
@@ -103,6 +114,12 @@ miband_auth_failures_total{band2} 1
 # TYPE miband_connection_failures counter
 miband_connection_failures_total{band1} 0
 miband_connection_failures_total{band2} 1
+# HELP miband_history_fetch History fetches by how the band answered: ok, no_data (nothing new yet), busy (a workout is running; retried with a backoff), error (retried with a backoff); none of them is a connection failure.
+# TYPE miband_history_fetch counter
+{fetches1}{fetches2}# HELP miband_heart_rate_no_reading Heart-rate measurements the band left unanswered (band not worn); no value is stored for them.
+# TYPE miband_heart_rate_no_reading counter
+miband_heart_rate_no_reading_total{band1} 0
+miband_heart_rate_no_reading_total{band2} 0
 # HELP miband_sync_duration_seconds Duration of complete band syncs.
 # TYPE miband_sync_duration_seconds histogram
 "
@@ -156,6 +173,8 @@ fn a_band_that_is_down_shows_only_up_0_and_what_stays_true() {
         "miband_samples_stored_total",
         "miband_auth_failures_total",
         "miband_connection_failures_total",
+        "miband_history_fetch_total",
+        "miband_heart_rate_no_reading_total",
         "miband_sync_duration_seconds_sum",
         "miband_sync_duration_seconds_count",
         "miband_sync_duration_seconds_bucket",

@@ -31,6 +31,8 @@ pub struct Metric {
     pub kind: Kind,
     /// Whether it carries the per-band labels `mac`, `id`, `name`.
     pub per_band: bool,
+    /// Labels beyond the per-band ones (e.g. `result`).
+    pub extra_labels: &'static [&'static str],
 }
 
 impl Metric {
@@ -46,12 +48,16 @@ impl Metric {
 
 macro_rules! metric {
     ($id:ident, $name:literal, $kind:ident, $per_band:literal, $help:literal) => {
+        metric!($id, $name, $kind, $per_band, [], $help);
+    };
+    ($id:ident, $name:literal, $kind:ident, $per_band:literal, [$($extra:literal),*], $help:literal) => {
         #[doc = $help]
         pub const $id: Metric = Metric {
             name: $name,
             help: $help,
             kind: Kind::$kind,
             per_band: $per_band,
+            extra_labels: &[$($extra),*],
         };
     };
 }
@@ -134,6 +140,21 @@ metric!(
     "Failed connection attempts (band not found, link dropped)"
 );
 metric!(
+    HISTORY_FETCHES,
+    "miband_history_fetch_total",
+    Counter,
+    true,
+    ["result"],
+    "History fetches by how the band answered: ok, no_data (nothing new yet), busy (a workout is running; retried with a backoff), error (retried with a backoff); none of them is a connection failure"
+);
+metric!(
+    HEART_RATE_NO_READING,
+    "miband_heart_rate_no_reading_total",
+    Counter,
+    true,
+    "Heart-rate measurements the band left unanswered (band not worn); no value is stored for them"
+);
+metric!(
     SYNC_DURATION,
     "miband_sync_duration_seconds",
     Histogram,
@@ -175,6 +196,8 @@ pub const ALL: &[Metric] = &[
     SAMPLES_STORED,
     AUTH_FAILURES,
     CONNECTION_FAILURES,
+    HISTORY_FETCHES,
+    HEART_RATE_NO_READING,
     SYNC_DURATION,
     DATABASE_UP,
     JOURNAL_BACKLOG,
@@ -205,6 +228,8 @@ mod tests {
                 "miband_samples_stored_total",
                 "miband_auth_failures_total",
                 "miband_connection_failures_total",
+                "miband_history_fetch_total",
+                "miband_heart_rate_no_reading_total",
                 "miband_sync_duration_seconds",
                 "miband_database_up",
                 "miband_journal_backlog_records",

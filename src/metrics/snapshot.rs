@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use prometheus_client::encoding::EncodeLabelSet;
 
 use super::sync_histogram::SyncDurations;
+use crate::protocol::fetch::FetchOutcome;
 use crate::config::Device;
 
 /// Labels of every per-band series, in the order of [`super::names::BAND_LABELS`].
@@ -61,6 +62,27 @@ pub struct BandCounters {
     pub auth_failures: u64,
     /// Failed connection attempts.
     pub connection_failures: u64,
+    /// History fetches by outcome, in the order of [`FetchOutcome::ALL`].
+    pub history_fetches: [u64; 4],
+    /// One-shot heart-rate measurements the band left unanswered.
+    pub heart_rate_no_reading: u64,
+}
+
+impl BandCounters {
+    /// Counts one fetch that ended with `outcome`.
+    pub fn fetch_ended(&mut self, outcome: FetchOutcome) {
+        if let Some(i) = FetchOutcome::ALL.iter().position(|o| *o == outcome) {
+            self.history_fetches[i] += 1;
+        }
+    }
+
+    /// Fetches that ended with `outcome`.
+    pub fn fetches(&self, outcome: FetchOutcome) -> u64 {
+        FetchOutcome::ALL
+            .iter()
+            .position(|o| *o == outcome)
+            .map_or(0, |i| self.history_fetches[i])
+    }
 }
 
 /// Everything the exporter knows about one band.

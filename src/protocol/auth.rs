@@ -116,6 +116,8 @@ pub enum AuthReply {
     },
     /// `10 x2 xx`, xx ≠ 01: "request random number error".
     RandomFailed {
+        /// Framing the band used (the high bit of the command byte).
+        variant: AuthVariant,
         /// The status byte.
         code: u8,
     },
@@ -123,6 +125,8 @@ pub enum AuthReply {
     AuthOk(AuthVariant),
     /// `10 x3 xx`, xx ≠ 01: `08` = wrong key (MB4), `04` = auth fail (MB2 era).
     AuthFailed {
+        /// Framing the band used: `10 83 08` answers a `83 00` answer (captured, docs/real-bands.md).
+        variant: AuthVariant,
         /// The status byte.
         code: u8,
     },
@@ -160,9 +164,9 @@ impl AuthReply {
                         })?;
                 Ok(AuthReply::Random { variant, random })
             }
-            0x02 => Ok(AuthReply::RandomFailed { code }),
+            0x02 => Ok(AuthReply::RandomFailed { variant, code }),
             0x03 if code == 0x01 => Ok(AuthReply::AuthOk(variant)),
-            0x03 => Ok(AuthReply::AuthFailed { code }),
+            0x03 => Ok(AuthReply::AuthFailed { variant, code }),
             _ => Err(DecodeError::BadByte {
                 what: W,
                 offset: 1,
@@ -182,9 +186,9 @@ impl AuthReply {
             AuthReply::Random { variant, random } => {
                 [&[0x10, hi(*variant) | 0x02, 0x01][..], random].concat()
             }
-            AuthReply::RandomFailed { code } => vec![0x10, 0x02, *code],
+            AuthReply::RandomFailed { variant, code } => vec![0x10, hi(*variant) | 0x02, *code],
             AuthReply::AuthOk(v) => vec![0x10, hi(*v) | 0x03, 0x01],
-            AuthReply::AuthFailed { code } => vec![0x10, 0x03, *code],
+            AuthReply::AuthFailed { variant, code } => vec![0x10, hi(*variant) | 0x03, *code],
         }
     }
 
@@ -198,6 +202,7 @@ impl AuthReply {
             AuthReply::AuthOk(_) => "authenticated",
             AuthReply::AuthFailed {
                 code: STATUS_WRONG_KEY,
+                ..
             } => "wrong auth key (or the hex text was sent instead of the decoded key)",
             AuthReply::AuthFailed { .. } => "authentication failed",
         }
@@ -251,15 +256,24 @@ mod tests {
         );
         assert_eq!(
             AuthReply::decode(&[0x10, 0x03, 0x08]).unwrap(),
-            AuthReply::AuthFailed { code: 8 }
+            AuthReply::AuthFailed {
+                variant: AuthVariant::Old,
+                code: 8
+            }
         );
         assert_eq!(
             AuthReply::decode(&[0x10, 0x03, 0x04]).unwrap(),
-            AuthReply::AuthFailed { code: 4 }
+            AuthReply::AuthFailed {
+                variant: AuthVariant::Old,
+                code: 4
+            }
         );
         assert_eq!(
             AuthReply::decode(&[0x10, 0x02, 0x04]).unwrap(),
-            AuthReply::RandomFailed { code: 4 }
+            AuthReply::RandomFailed {
+                variant: AuthVariant::Old,
+                code: 4
+            }
         );
         let mut r = vec![0x10, 0x82, 0x01];
         r.extend(1..=16u8);
@@ -273,6 +287,31 @@ mod tests {
         }
         assert!(AuthReply::decode(&[0x10, 0x02, 0x01, 0]).is_err());
         assert!(AuthReply::decode(&[0x11, 0x03, 0x01]).is_err());
+    }
+
+    #[test]
+    fn the_82_variant_keeps_the_high_bit_in_every_answer() {
+        // Captured on a real MB4 (Gadgetbridge#1536): `10 82 01` + challenge, `10 83 01`. A wrong
+        // key in this framing is `10 83 08` (docs/real-bands.md, "Auth failure codes").
+        assert_eq!(
+            AuthReply::decode(&[0x10, 0x83, 0x01]).unwrap(),
+            AuthReply::AuthOk(AuthVariant::New)
+        );
+        let wrong = AuthReply::decode(&[0x10, 0x83, 0x08]).unwrap();
+        assert_eq!(
+            wrong,
+            AuthReply::AuthFailed {
+                variant: AuthVariant::New,
+                code: STATUS_WRONG_KEY
+            }
+        );
+        assert_eq!(wrong.encode(), [0x10, 0x83, 0x08]);
+        let refused = AuthReply::RandomFailed {
+            variant: AuthVariant::New,
+            code: 4,
+        };
+        assert_eq!(refused.encode(), [0x10, 0x82, 0x04]);
+        assert_eq!(AuthReply::decode(&refused.encode()).unwrap(), refused);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Battery info on 0x0006 (protocol.md §3.1): 20 bytes, level at 1, status at 2, "last off" at
 //! 3..10, last charge at **11**..18 (GB's offset 10 is a known bug, see the CONFLICT note), last
-//! charge level at 19. Band-local times without zone.
+//! charge level at 19. Bytes 10 and 18 are the time-zone bytes (quarter-hours) of the timestamp
+//! before each: a 7-byte date followed by its zone is the band's usual 8-byte date form (the
+//! fetch reply's start date, §4.1), and GB's sample has 0x04 in both = UTC+1, the zone of its
+//! author (docs/real-bands.md, "Battery bytes 10 and 18").
 
 use chrono::NaiveDateTime;
 
@@ -16,8 +19,12 @@ pub struct BatteryInfo {
     pub charging: bool,
     /// When the band was last switched off / previous event (band-local).
     pub last_off: Option<NaiveDateTime>,
+    /// The zone of `last_off`, in quarter-hours (byte 10).
+    pub last_off_tz_quarters: Option<i8>,
     /// When the last charge ended (band-local).
     pub last_charge: Option<NaiveDateTime>,
+    /// The zone of `last_charge`, in quarter-hours (byte 18).
+    pub last_charge_tz_quarters: Option<i8>,
     /// Level reached by the last charge.
     pub last_charge_level_percent: Option<u8>,
 }
@@ -35,17 +42,22 @@ impl BatteryInfo {
             });
         }
         let ts = |r: std::ops::Range<usize>| b.get(r).and_then(|s| decode_local(W, s).ok());
+        let (last_off, last_charge) = (ts(3..10), ts(11..18));
+        // A zone byte only means something next to a timestamp.
+        let tz = |t: &Option<NaiveDateTime>, i: usize| t.and(b.get(i).map(|&z| z as i8));
         Ok(BatteryInfo {
             level_percent: b[1],
             charging: b[2] != 0,
-            last_off: ts(3..10),
-            last_charge: ts(11..18),
+            last_off_tz_quarters: tz(&last_off, 10),
+            last_charge_tz_quarters: tz(&last_charge, 18),
+            last_off,
+            last_charge,
             last_charge_level_percent: b.get(19).copied(),
         })
     }
 
-    /// The 20 bytes as the band sends them. Bytes 0, 10 and 18 are unknown (GB's sample has
-    /// 0x0f, 0x04, 0x04); we send those sample values.
+    /// The 20 bytes as the band sends them. Byte 0 is unknown (GB's sample has 0x0f, which we
+    /// send); a missing zone is sent as GB's sample value 0x04.
     pub fn encode(&self) -> [u8; 20] {
         let mut out = [0u8; 20];
         out[0] = 0x0f;
@@ -54,11 +66,11 @@ impl BatteryInfo {
         if let Some(t) = self.last_off {
             out[3..10].copy_from_slice(&encode_local(&t, true));
         }
-        out[10] = 0x04;
+        out[10] = self.last_off_tz_quarters.unwrap_or(4) as u8;
         if let Some(t) = self.last_charge {
             out[11..18].copy_from_slice(&encode_local(&t, true));
         }
-        out[18] = 0x04;
+        out[18] = self.last_charge_tz_quarters.unwrap_or(4) as u8;
         out[19] = self.last_charge_level_percent.unwrap_or(0);
         out
     }
@@ -81,7 +93,16 @@ mod tests {
         assert_eq!(i.last_off.unwrap().to_string(), "2017-10-09 11:45:22");
         assert_eq!(i.last_charge.unwrap().to_string(), "2017-10-09 08:10:42");
         assert_eq!(i.last_charge_level_percent, Some(100));
+        // Bytes 10 and 18: the zones of the two timestamps, UTC+1 (4 quarter-hours).
+        assert_eq!(i.last_off_tz_quarters, Some(4));
+        assert_eq!(i.last_charge_tz_quarters, Some(4));
         assert_eq!(BatteryInfo::decode(&i.encode()).unwrap(), i);
+        let mut west = b;
+        west[10] = (-20i8) as u8;
+        assert_eq!(
+            BatteryInfo::decode(&west).unwrap().last_off_tz_quarters,
+            Some(-20)
+        );
     }
 
     #[test]

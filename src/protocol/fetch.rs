@@ -192,6 +192,17 @@ impl FetchReply {
         }
     }
 
+    /// What the status byte means, in words (`miband decode` and the collector's log line).
+    pub fn meaning(&self) -> &'static str {
+        match *self {
+            FetchReply::Started { .. } | FetchReply::Done { .. } => "ok",
+            FetchReply::StartFailed { code } => status_meaning(0x01, code),
+            FetchReply::DoneFailed { code } => status_meaning(0x02, code),
+            FetchReply::Acked { code } => status_meaning(0x03, code),
+            FetchReply::Other { cmd, code } => status_meaning(cmd, code),
+        }
+    }
+
     /// Whether the status byte was 01.
     pub fn ok(&self) -> bool {
         match *self {
@@ -199,6 +210,71 @@ impl FetchReply {
             FetchReply::Acked { code } | FetchReply::Other { code, .. } => code == 0x01,
             FetchReply::StartFailed { .. } | FetchReply::DoneFailed { .. } => false,
         }
+    }
+}
+
+/// What a `10 <cmd> <code>` answer on the fetch characteristic means. The codes are the ones real
+/// bands were seen to send (docs/real-bands.md, "History fetch answers"): `10 01 02` in janvda's
+/// logs for a start asked again too soon, `10 01 05` "fetch error" and `10 01 07` "activity
+/// running" in ARCO's python3-miband, `10 02 04` "no more data" (janvda, ARCO, amazfish#136).
+pub fn status_meaning(cmd: u8, code: u8) -> &'static str {
+    match (cmd, code) {
+        (_, 0x01) => "ok",
+        (0x01, 0x02) => "nothing to fetch (no new data yet)",
+        (0x01, 0x05) => "fetch error",
+        (0x01, 0x07) => "an activity (workout) is running on the band",
+        (0x02, 0x04) => "no more data",
+        _ => "unknown status",
+    }
+}
+
+/// How a history fetch ended, as the collector counts it
+/// (`miband_history_fetch_total{result=...}`). None of these is a link failure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum FetchOutcome {
+    /// Caught up (data stored, or the band had nothing beyond what was stored).
+    #[default]
+    Ok,
+    /// The band said there is nothing new (`10 01 02`, `10 02 04`, or a count of 0): wait for
+    /// the next regular interval.
+    NoData,
+    /// The band is busy (`10 01 07`, a workout is running): retry later with a backoff.
+    Busy,
+    /// The band reported a fetch error (`10 01 05` or an unknown status): retry later.
+    Error,
+}
+
+impl FetchOutcome {
+    /// Every outcome, in the order the metric lists them.
+    pub const ALL: [FetchOutcome; 4] = [
+        FetchOutcome::Ok,
+        FetchOutcome::NoData,
+        FetchOutcome::Busy,
+        FetchOutcome::Error,
+    ];
+
+    /// The metric label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchOutcome::Ok => "ok",
+            FetchOutcome::NoData => "no_data",
+            FetchOutcome::Busy => "busy",
+            FetchOutcome::Error => "error",
+        }
+    }
+
+    /// The outcome a refusal `10 <cmd> <code>` stands for.
+    pub fn of_refusal(cmd: u8, code: u8) -> FetchOutcome {
+        match (cmd, code) {
+            (0x01, 0x02) | (0x02, 0x04) => FetchOutcome::NoData,
+            (0x01, 0x07) => FetchOutcome::Busy,
+            _ => FetchOutcome::Error,
+        }
+    }
+
+    /// Whether the fetch should be tried again before its regular interval.
+    pub fn retry_soon(self) -> bool {
+        matches!(self, FetchOutcome::Busy | FetchOutcome::Error)
     }
 }
 
@@ -265,5 +341,26 @@ mod tests {
             FetchCommand::decode(&[0x03, 0x09]).unwrap(),
             FetchCommand::Ack
         );
+    }
+
+    #[test]
+    fn real_band_refusals_have_a_meaning_and_an_outcome() {
+        // Captured answers (docs/real-bands.md): janvda/miband4 README, ARCO's python3-miband,
+        // piggz/harbour-amazfish#136.
+        let cases = [
+            ("100102", "nothing to fetch (no new data yet)", FetchOutcome::NoData),
+            ("100204", "no more data", FetchOutcome::NoData),
+            ("100107", "an activity (workout) is running on the band", FetchOutcome::Busy),
+            ("100105", "fetch error", FetchOutcome::Error),
+            ("1001ee", "unknown status", FetchOutcome::Error),
+        ];
+        for (hex, meaning, outcome) in cases {
+            let b = hex::decode(hex).unwrap();
+            let r = FetchReply::decode(&b).unwrap();
+            assert_eq!(r.meaning(), meaning, "{hex}");
+            assert!(!r.ok());
+            assert_eq!(FetchOutcome::of_refusal(b[1], b[2]), outcome, "{hex}");
+        }
+        assert!(FetchOutcome::Busy.retry_soon() && !FetchOutcome::NoData.retry_soon());
     }
 }

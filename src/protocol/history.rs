@@ -16,6 +16,8 @@ pub struct HistoryAssembler {
     next_counter: u8,
     buf: Vec<u8>,
     samples: Vec<ActivitySample>,
+    last_packet: Option<Vec<u8>>,
+    repeats: u32,
 }
 
 impl HistoryAssembler {
@@ -33,12 +35,20 @@ impl HistoryAssembler {
             next_counter: first_counter,
             buf: Vec::new(),
             samples: Vec::new(),
+            last_packet: None,
+            repeats: 0,
         }
     }
 
     /// Feeds one packet; returns how many new samples it completed. A counter that is not the
-    /// next one (mod 256) is a gap: the round must be retried.
+    /// next one (mod 256) is a gap: the round must be retried (GB aborts on 74 then 76,
+    /// Gadgetbridge#1144). An exact repeat of the previous packet is a retransmission, not a gap:
+    /// it is dropped and counted (docs/real-bands.md, "Packet counter repeats").
     pub fn push(&mut self, packet: &[u8]) -> Result<usize, DecodeError> {
+        if self.last_packet.as_deref() == Some(packet) {
+            self.repeats += 1;
+            return Ok(0);
+        }
         let (&counter, payload) = packet.split_first().ok_or(DecodeError::TooShort {
             what: "activity packet",
             need: 1,
@@ -52,6 +62,7 @@ impl HistoryAssembler {
         }
         self.next_counter = self.next_counter.wrapping_add(1);
         self.buf.extend_from_slice(payload);
+        self.last_packet = Some(packet.to_vec());
         let n = self.size.bytes();
         let whole = self.buf.len() / n * n;
         let before = self.samples.len();
@@ -67,6 +78,11 @@ impl HistoryAssembler {
     /// Samples decoded so far.
     pub fn samples(&self) -> &[ActivitySample] {
         &self.samples
+    }
+
+    /// Exact repeats of a packet that were dropped.
+    pub fn repeats(&self) -> u32 {
+        self.repeats
     }
 
     /// Bytes of an incomplete trailing sample (non-zero at the end means a truncated transfer).
@@ -123,6 +139,43 @@ pub fn packetize(
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+
+    #[test]
+    fn an_exact_repeat_is_dropped_but_a_real_gap_is_still_a_gap() {
+        let samples: Vec<ActivitySample> = (0..12u8)
+            .map(|i| ActivitySample {
+                kind: 1,
+                intensity: i,
+                steps: i,
+                heart_rate: None,
+                extra: None,
+            })
+            .collect();
+        // Counters 74, 75, 76 as in Gadgetbridge#1144's log.
+        let p = packetize(&samples, SampleSize::Four, 23, 74);
+        let mut a = HistoryAssembler::starting_at(SampleSize::Four, 74);
+        a.push(&p[0]).unwrap();
+        assert_eq!(a.push(&p[0]), Ok(0), "a retransmitted packet adds nothing");
+        a.push(&p[1]).unwrap();
+        a.push(&p[2]).unwrap();
+        assert_eq!((a.samples().len(), a.repeats()), (12, 1));
+        // A packet with the previous counter but other bytes is not a repeat.
+        let mut b = HistoryAssembler::starting_at(SampleSize::Four, 74);
+        b.push(&p[0]).unwrap();
+        let mut changed = p[0].clone();
+        changed[1] ^= 1;
+        assert!(b.push(&changed).is_err());
+        // Gadgetbridge#1144: 74 then 76 is a gap.
+        let mut g = HistoryAssembler::starting_at(SampleSize::Four, 74);
+        g.push(&p[0]).unwrap();
+        assert_eq!(
+            g.push(&p[2]),
+            Err(DecodeError::CounterGap {
+                expected: 75,
+                got: 76
+            })
+        );
+    }
 
     #[test]
     fn assembler_stamps_from_response_start_and_detects_gaps() {

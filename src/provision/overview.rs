@@ -217,6 +217,29 @@ fn rows() -> Vec<(u32, &'static str, Vec<Spec>)> {
                     )
                 },
                 Spec {
+                    viz: Viz::Line,
+                    width: 12,
+                    targets: vec![
+                        (
+                            format!(
+                                "sum by (name, result) (increase({}[1h]))",
+                                sel(&names::HISTORY_FETCHES, "")
+                            ),
+                            "{{name}} fetch {{result}}",
+                        ),
+                        (
+                            format!("increase({}[1h])", sel(&names::HEART_RATE_NO_READING, "")),
+                            "{{name}} no heart-rate reading",
+                        ),
+                    ],
+                    ..stat(
+                        14,
+                        "Band answers per hour",
+                        "History fetches by the band's answer (ok, no_data, busy, error) and heart-rate measurements the band left unanswered (not worn). None of these is a failure.",
+                        "short",
+                    )
+                },
+                Spec {
                     thresholds: UP_DOWN,
                     mappings: &[("0", "Down: journaling"), ("1", "Up")],
                     targets: vec![(sel(&names::DATABASE_UP, ""), "PostgreSQL")],

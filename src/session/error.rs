@@ -32,11 +32,16 @@ pub enum SessionError {
     /// A reply that does not decode.
     #[error("malformed reply from the band: {0}")]
     Malformed(#[from] DecodeError),
-    /// The band refused to start a fetch.
-    #[error("the band refused the history fetch (10 01 {code:02x})")]
-    FetchRefused {
-        /// Status byte.
-        code: u8,
+    /// The band announced one number of samples and sent another: the sample size (MB4 4 bytes,
+    /// MB5 8 bytes) is wrong for this band, or the transfer is damaged. Nothing is stored.
+    #[error("the band announced {announced} history samples but sent {received} of {sample_size} bytes; is the band model (MB4/MB5) right?")]
+    SampleCountMismatch {
+        /// Count from `10 01 01`.
+        announced: u32,
+        /// Samples decoded.
+        received: u64,
+        /// Sample size used.
+        sample_size: usize,
     },
     /// A round kept failing (counter gaps, truncation, stalls).
     #[error("history fetch round failed {attempts} times: {last}")]

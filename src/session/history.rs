@@ -2,6 +2,10 @@
 //! the sink (which makes them durable) *before* the band gets its `03` ack, so a crash or a
 //! dropped link between the two re-fetches the round instead of losing it. Samples before the
 //! cursor are dropped, so nothing is delivered twice.
+//!
+//! A real band often refuses a fetch (`10 01 02` nothing new, `10 01 07` a workout is running,
+//! `10 01 05` error, `10 02 04` no more data — docs/real-bands.md). Those are outcomes of the
+//! fetch, reported in [`FetchSummary::outcome`], never errors of the link: the sync goes on.
 
 use std::future::Future;
 
@@ -11,7 +15,9 @@ use super::{Session, SessionError};
 use crate::link::WriteKind;
 use crate::protocol::activity::TimedSample;
 use crate::protocol::datetime::BandDateTime;
-use crate::protocol::fetch::{FetchCommand, FetchReply, HistoryAssembler, DATA_ACTIVITY};
+use crate::protocol::fetch::{
+    FetchCommand, FetchOutcome, FetchReply, HistoryAssembler, DATA_ACTIVITY,
+};
 use crate::protocol::uuids as u;
 use crate::protocol::DecodeError;
 
@@ -26,6 +32,12 @@ pub struct FetchSummary {
     pub retries: u32,
     /// The next minute to ask for.
     pub cursor: Option<DateTime<Utc>>,
+    /// How the fetch ended.
+    pub outcome: FetchOutcome,
+    /// The refusal that ended it, `(cmd, status)` of `10 cmd status`, if the band refused.
+    pub refusal: Option<(u8, u8)>,
+    /// Samples stamped after "now" and therefore not stored (a band clock running ahead).
+    pub future_dropped: u64,
 }
 
 enum Round {
@@ -33,6 +45,13 @@ enum Round {
     Empty,
     /// Samples stamped from the band's announced start.
     Data(Vec<TimedSample>),
+    /// The band answered `10 cmd status` instead of data; nothing of the round is kept.
+    Refused {
+        /// `01` (start) or `02` (data).
+        cmd: u8,
+        /// Status byte.
+        code: u8,
+    },
 }
 
 impl Session<'_> {
@@ -43,6 +62,27 @@ impl Session<'_> {
         &mut self,
         since: DateTime<Utc>,
         tz_quarters: i8,
+        now: impl Fn() -> DateTime<Utc>,
+        sink: F,
+    ) -> Result<FetchSummary, SessionError>
+    where
+        F: FnMut(Vec<TimedSample>) -> Fut,
+        Fut: Future<Output = Result<(), String>>,
+    {
+        self.fetch_history_shifted(since, tz_quarters, Duration::zero(), now, sink)
+            .await
+    }
+
+    /// [`Self::fetch_history`] for a band whose clock is `band_ahead` off true time: the band
+    /// stamps its minutes with its own clock, so the request is made in band time (`since +
+    /// band_ahead`) and every stamp is moved back by `band_ahead` before it reaches the sink.
+    /// Samples that would still lie after `now()` are dropped (counted in `future_dropped`),
+    /// so a clock that jumped mid-sync cannot store future minutes.
+    pub async fn fetch_history_shifted<F, Fut>(
+        &mut self,
+        since: DateTime<Utc>,
+        tz_quarters: i8,
+        band_ahead: Duration,
         now: impl Fn() -> DateTime<Utc>,
         mut sink: F,
     ) -> Result<FetchSummary, SessionError>
@@ -58,7 +98,7 @@ impl Session<'_> {
             let mut attempt = 0;
             let round = loop {
                 attempt += 1;
-                match self.round(cursor, tz_quarters).await {
+                match self.round(cursor + band_ahead, tz_quarters).await {
                     Ok(r) => break r,
                     Err(e @ (SessionError::Malformed(_) | SessionError::Timeout(_)))
                         if attempt < self.opts.round_attempts =>
@@ -78,13 +118,39 @@ impl Session<'_> {
             let samples = match round {
                 Round::Empty => {
                     self.ack().await?;
+                    if summary.rounds == 0 {
+                        summary.outcome = FetchOutcome::NoData;
+                    }
+                    break;
+                }
+                Round::Refused { cmd, code } => {
+                    // Nothing of the round was kept, so nothing is acknowledged: whatever the
+                    // band holds is offered again next time.
+                    let outcome = FetchOutcome::of_refusal(cmd, code);
+                    summary.outcome = match outcome {
+                        // "Nothing more" after rounds with data is simply caught up.
+                        FetchOutcome::NoData if summary.rounds > 0 => FetchOutcome::Ok,
+                        o => o,
+                    };
+                    summary.refusal = Some((cmd, code));
                     break;
                 }
                 Round::Data(s) => s,
             };
             let received = samples.len();
-            let end = samples.last().map(|s| s.ts + Duration::minutes(1));
-            let fresh: Vec<TimedSample> = samples.into_iter().filter(|s| s.ts >= cursor).collect();
+            let end = samples
+                .last()
+                .map(|s| s.ts - band_ahead + Duration::minutes(1));
+            let limit = now();
+            let mut fresh = Vec::with_capacity(samples.len());
+            for mut s in samples {
+                s.ts -= band_ahead;
+                if s.ts > limit {
+                    summary.future_dropped += 1;
+                } else if s.ts >= cursor {
+                    fresh.push(s);
+                }
+            }
             let n = fresh.len() as u64;
             if n > 0 {
                 sink(fresh).await.map_err(SessionError::Sink)?;
@@ -134,9 +200,9 @@ impl Session<'_> {
         let (count, start) = loop {
             match FetchReply::decode(&self.next(u::CHAR_FETCH, "fetch start").await?)? {
                 FetchReply::Started { count, start } => break (count, start),
-                FetchReply::StartFailed { code } => {
-                    return Err(SessionError::FetchRefused { code })
-                }
+                FetchReply::StartFailed { code } => return Ok(Round::Refused { cmd: 0x01, code }),
+                // janvda's log: `10 02 04` "no more activity fetch possible" right after a start.
+                FetchReply::DoneFailed { code } => return Ok(Round::Refused { cmd: 0x02, code }),
                 // A late reply from an earlier round (ack, done): skip it.
                 other => tracing::debug!(?other, "skipping stale fetch reply"),
             }
@@ -170,6 +236,14 @@ impl Session<'_> {
             }
             match FetchReply::decode(&value)? {
                 FetchReply::Done { .. } => break,
+                // "No more data" instead of `10 02 01` (ARCO's library; amazfish#136): the round
+                // is dropped unacknowledged, so nothing is lost.
+                FetchReply::DoneFailed { code: 0x04 } => {
+                    return Ok(Round::Refused {
+                        cmd: 0x02,
+                        code: 0x04,
+                    })
+                }
                 FetchReply::DoneFailed { code } => {
                     return Err(SessionError::Malformed(DecodeError::BadByte {
                         what: "fetch done",
@@ -189,6 +263,15 @@ impl Session<'_> {
                 got: asm.pending_bytes(),
                 expected: "a whole number of samples",
             }));
+        }
+        // The announced count must match what arrived: an MB5's 8-byte samples read as 4-byte
+        // ones give twice the samples, garbage that divides evenly (satcar77/miband4#57).
+        if asm.samples().len() as u64 != u64::from(count) {
+            return Err(SessionError::SampleCountMismatch {
+                announced: count,
+                received: asm.samples().len() as u64,
+                sample_size: self.opts.sample_size.bytes(),
+            });
         }
         Ok(Round::Data(asm.into_timed(start.to_utc())))
     }

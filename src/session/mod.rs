@@ -107,6 +107,19 @@ impl<'a> Session<'a> {
         &self.opts
     }
 
+    /// Sets the history sample size (once the band's model is known).
+    pub fn set_sample_size(&mut self, size: SampleSize) {
+        self.opts.sample_size = size;
+    }
+
+    /// Reads the hardware revision alone (0x2A27), which tells MB4 from MB5.
+    pub async fn hardware_revision(&mut self) -> Result<Option<String>, SessionError> {
+        Ok(self
+            .read_opt(u::CHAR_HARDWARE_REVISION)
+            .await?
+            .map(|b| decode_string(&b)))
+    }
+
     /// The link.
     pub fn link(&self) -> &'a dyn Link {
         self.link
@@ -149,7 +162,9 @@ impl<'a> Session<'a> {
         let random = loop {
             match AuthReply::decode(&self.next(u::CHAR_AUTH, "auth challenge").await?)? {
                 AuthReply::Random { random, .. } => break random,
-                AuthReply::RandomFailed { code } => return Err(SessionError::AuthRefused { code }),
+                AuthReply::RandomFailed { code, .. } => {
+                    return Err(SessionError::AuthRefused { code })
+                }
                 other => tracing::debug!(
                     ?other,
                     "unexpected auth reply while waiting for the challenge"
@@ -167,8 +182,9 @@ impl<'a> Session<'a> {
             AuthReply::AuthOk(_) => Ok(()),
             AuthReply::AuthFailed {
                 code: auth::STATUS_WRONG_KEY,
+                ..
             } => Err(SessionError::WrongKey),
-            AuthReply::AuthFailed { code } | AuthReply::RandomFailed { code } => {
+            AuthReply::AuthFailed { code, .. } | AuthReply::RandomFailed { code, .. } => {
                 Err(SessionError::AuthFailed { code })
             }
             AuthReply::Random { .. } | AuthReply::KeyStored { .. } => {
@@ -241,6 +257,10 @@ impl<'a> Session<'a> {
     }
 
     /// One-shot heart-rate measurement (protocol.md §3.4); `None` if the band had no reading.
+    /// A band that is not worn (on the desk, on the charger) stays silent after `15 02 01`
+    /// (docs/real-bands.md, "Heart rate with no reading"): after `heart_rate_timeout` the
+    /// measurement is stopped and the answer is "no reading", not an error, so the rest of the
+    /// sync stands. A reading of 0 is no reading either.
     pub async fn heart_rate(&mut self) -> Result<Option<u16>, SessionError> {
         let c = u::CHAR_HEART_RATE_CONTROL;
         self.link.subscribe(u::CHAR_HEART_RATE_MEASUREMENT).await?;
@@ -254,14 +274,25 @@ impl<'a> Session<'a> {
                 .await?;
         }
         let t = self.opts.heart_rate_timeout;
-        let (_, v) = self
+        let reading = match self
             .next_of(
                 &[u::CHAR_HEART_RATE_MEASUREMENT],
                 t,
                 "heart-rate measurement",
             )
-            .await?;
+            .await
+        {
+            Ok((_, v)) => decode_measurement(&v)?,
+            Err(SessionError::Timeout(_)) => {
+                // Stop the measurement so a late result cannot arrive in the next step.
+                self.link
+                    .write(c, &HrCommand::Manual(false).encode(), WriteKind::WithResponse)
+                    .await?;
+                None
+            }
+            Err(e) => return Err(e),
+        };
         let _ = self.link.unsubscribe(u::CHAR_HEART_RATE_MEASUREMENT).await;
-        Ok(decode_measurement(&v)?)
+        Ok(reading)
     }
 }
