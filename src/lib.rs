@@ -4,6 +4,7 @@
 //! and everything else builds on it.
 #![forbid(unsafe_code)]
 
+pub mod action;
 pub mod ble;
 pub mod bluez;
 pub mod cli;
