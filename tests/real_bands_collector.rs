@@ -129,7 +129,7 @@ async fn run_for(
     for_how_long: Duration,
 ) -> RunSummary {
     let sink = open_sink(&w.cfg).unwrap();
-    register_bands(metrics, &w.cfg.devices);
+    register_bands(metrics, &sink, &w.cfg.devices).await;
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(run(w.cfg.clone(), opts, sink, metrics.clone(), radio, rx));
     tokio::time::sleep(for_how_long).await;
@@ -142,7 +142,7 @@ async fn run_for(
 
 async fn once(w: &World, radio: Arc<dyn Radio>, metrics: &MetricsState) -> RunSummary {
     let sink = open_sink(&w.cfg).unwrap();
-    register_bands(metrics, &w.cfg.devices);
+    register_bands(metrics, &sink, &w.cfg.devices).await;
     let (_tx, rx) = watch::channel(false);
     let opts = RunOptions {
         once: true,
@@ -182,12 +182,33 @@ async fn refused_fetches_and_silent_heart_rate_are_outcomes_not_failures() {
     // 1 nothing new (history already empty), 2 busy always, 3 `10 02 04` after the data,
     // 4 fetch error, 5 not worn, 6 `10 02 04` in reply to the start.
     let bands = [
-        (1, emulated(1, Model::Mb4, |o| o.history = chrono::Duration::zero())),
-        (2, emulated(2, Model::Mb5, |o| o.faults.fetch_answer_always = Some(ActivityRunning))),
-        (3, emulated(3, Model::Mb4, |o| o.faults.fetch_answers = vec![NoMoreAfterData])),
-        (4, emulated(4, Model::Mb4, |o| o.faults.fetch_answers = vec![Error])),
+        (
+            1,
+            emulated(1, Model::Mb4, |o| o.history = chrono::Duration::zero()),
+        ),
+        (
+            2,
+            emulated(2, Model::Mb5, |o| {
+                o.faults.fetch_answer_always = Some(ActivityRunning)
+            }),
+        ),
+        (
+            3,
+            emulated(3, Model::Mb4, |o| {
+                o.faults.fetch_answers = vec![NoMoreAfterData]
+            }),
+        ),
+        (
+            4,
+            emulated(4, Model::Mb4, |o| o.faults.fetch_answers = vec![Error]),
+        ),
         (5, emulated(5, Model::Mb5, |o| o.faults.not_worn = true)),
-        (6, emulated(6, Model::Mb4, |o| o.faults.fetch_answers = vec![NoMoreOnStart])),
+        (
+            6,
+            emulated(6, Model::Mb4, |o| {
+                o.faults.fetch_answers = vec![NoMoreOnStart]
+            }),
+        ),
     ];
     let devices: Vec<Device> = bands.iter().map(|(n, _)| device(*n)).collect();
     let w = world(devices).await;
@@ -217,7 +238,11 @@ async fn refused_fetches_and_silent_heart_rate_are_outcomes_not_failures() {
         assert!(s.last_sync.is_some(), "band {n}: the sync succeeded");
         assert_eq!(count(&c, BATTERY_ROWS, &m).await, 1, "band {n}: one sync");
         if *n != 2 && *n != 4 {
-            assert_eq!(radio.connects(&m), 1, "band {n}: no reconnect before its next job");
+            assert_eq!(
+                radio.connects(&m),
+                1,
+                "band {n}: no reconnect before its next job"
+            );
         }
     }
     let fetches = |n: u8, o: FetchOutcome| snap(&metrics, &mac(n)).counters.fetches(o);
@@ -228,7 +253,11 @@ async fn refused_fetches_and_silent_heart_rate_are_outcomes_not_failures() {
     assert!((2..=4).contains(&busy), "busy band connected {busy} times");
     assert_eq!(fetches(2, FetchOutcome::Busy), u64::from(busy));
     assert_eq!(count(&c, ACTIVITY_ROWS, &mac(2)).await, 0);
-    assert_eq!(count(&c, HEART_ROWS, &mac(2)).await, 1, "heart rate measured once");
+    assert_eq!(
+        count(&c, HEART_ROWS, &mac(2)).await,
+        1,
+        "heart rate measured once"
+    );
     // `10 02 04` after data: that round was dropped, not stored half.
     assert_eq!(fetches(3, FetchOutcome::NoData), 1);
     assert_eq!(count(&c, ACTIVITY_ROWS, &mac(3)).await, 0);
@@ -266,8 +295,18 @@ async fn minutes(c: &tokio_postgres::Client, mac: &str) -> (i64, i64, i64, DateT
 async fn band_clocks_off_or_rezoned_give_every_minute_once() {
     // 1: 2 h behind, 2: 1 h ahead, 3: right, its zone changes between two syncs (DST).
     let bands = [
-        (1, emulated(1, Model::Mb4, |o| o.clock_error = -chrono::Duration::hours(2))),
-        (2, emulated(2, Model::Mb5, |o| o.clock_error = chrono::Duration::hours(1))),
+        (
+            1,
+            emulated(1, Model::Mb4, |o| {
+                o.clock_error = -chrono::Duration::hours(2)
+            }),
+        ),
+        (
+            2,
+            emulated(2, Model::Mb5, |o| {
+                o.clock_error = chrono::Duration::hours(1)
+            }),
+        ),
         (3, emulated(3, Model::Mb4, |_| {})),
     ];
     let devices: Vec<Device> = bands.iter().map(|(n, _)| device(*n)).collect();
@@ -322,7 +361,10 @@ async fn band_clocks_off_or_rezoned_give_every_minute_once() {
                 differing += 1;
             }
         }
-        assert_eq!(differing, 0, "band {n}: minutes holding another minute's sample");
+        assert_eq!(
+            differing, 0,
+            "band {n}: minutes holding another minute's sample"
+        );
         // The clock was set.
         let off = b.with_band(|b| b.band_now(Utc::now()) - Utc::now());
         assert!(off.num_seconds().abs() <= 2, "band {n}: clock still {off}");
@@ -347,8 +389,14 @@ async fn band_clocks_off_or_rezoned_give_every_minute_once() {
     assert_eq!((s.synced, s.failed), (3, 0));
     for (n, _) in &bands {
         let (rows, distinct, span, last) = minutes(&c, &mac(*n)).await;
-        assert_eq!(rows, distinct, "band {n}: duplicate minutes after the second sync");
-        assert_eq!(rows, span, "band {n}: missing minutes after the second sync");
+        assert_eq!(
+            rows, distinct,
+            "band {n}: duplicate minutes after the second sync"
+        );
+        assert_eq!(
+            rows, span,
+            "band {n}: missing minutes after the second sync"
+        );
         assert!(last <= Utc::now());
     }
     let zone = b3.with_band(|b| {
@@ -360,5 +408,9 @@ async fn band_clocks_off_or_rezoned_give_every_minute_once() {
         .time
         .tz_quarters
     });
-    assert_eq!(zone, miband::collector::sync::local_tz_quarters(), "zone reset");
+    assert_eq!(
+        zone,
+        miband::collector::sync::local_tz_quarters(),
+        "zone reset"
+    );
 }

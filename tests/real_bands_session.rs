@@ -181,7 +181,9 @@ async fn nothing_more_after_some_rounds_is_caught_up() {
             |batch| {
                 rounds += 1;
                 if rounds == 2 {
-                    b2c.with_band(|b| b.faults_mut().fetch_answers = vec![FetchAnswer::NoMoreOnStart]);
+                    b2c.with_band(|b| {
+                        b.faults_mut().fetch_answers = vec![FetchAnswer::NoMoreOnStart]
+                    });
                 }
                 for t in batch {
                     assert!(got2.insert(t.ts, t.sample).is_none());
@@ -206,7 +208,10 @@ async fn heart_rate_of_a_band_not_worn_is_no_reading_and_the_session_goes_on() {
         .unwrap();
     let t0 = tokio::time::Instant::now();
     assert_eq!(s.heart_rate().await, Ok(None), "absent, never 0");
-    assert!(t0.elapsed() >= StdDuration::from_millis(800), "bounded wait");
+    assert!(
+        t0.elapsed() >= StdDuration::from_millis(800),
+        "bounded wait"
+    );
     assert!(t0.elapsed() < StdDuration::from_secs(5), "bounded wait");
     // The link is fine afterwards: the rest of the sync works.
     assert_eq!(s.battery().await.unwrap().level_percent, 77);
@@ -332,11 +337,17 @@ async fn the_band_refuses_what_a_real_one_refuses() {
     assert!(link.read(u::CHAR_BATTERY).await.is_ok());
     // The auth characteristic takes write commands only (no write request on a real MB4).
     assert!(refused(
-        link.write(u::CHAR_AUTH, &[0x82, 0x00, 0x02, 0x01, 0x00], WriteKind::WithResponse)
-            .await
+        link.write(
+            u::CHAR_AUTH,
+            &[0x82, 0x00, 0x02, 0x01, 0x00],
+            WriteKind::WithResponse
+        )
+        .await
     ));
     // 0x2A39 is listed readable, but a real MB4 answers a read with an ATT error.
-    assert!(refused(link.read(u::CHAR_HEART_RATE_CONTROL).await.map(|_| ())));
+    assert!(refused(
+        link.read(u::CHAR_HEART_RATE_CONTROL).await.map(|_| ())
+    ));
     // Fetch control takes commands only.
     let mut s = Session::open(&link, opts(SampleSize::Four)).await.unwrap();
     s.authenticate(&AuthKey::from_hex(KEY).unwrap())
@@ -395,7 +406,10 @@ async fn clock_case(error: Duration) {
         .unwrap();
     assert_eq!(sum.future_dropped, 0);
     assert_ledger_minutes(&got, from, Model::Mb4);
-    assert!(*got.keys().last().unwrap() <= clock.now(), "no future minute");
+    assert!(
+        *got.keys().last().unwrap() <= clock.now(),
+        "no future minute"
+    );
     let c = s.sync_clock(clock.now(), 4).await.unwrap();
     assert!(c.corrected);
     drop(s);

@@ -12,10 +12,10 @@ use miband::emulator::band::{Band, BandOptions};
 use miband::emulator::faults::Faults;
 use miband::emulator::link::{Clock, EmulatedBand};
 use miband::emulator::model::Model;
+use miband::link::LinkError;
 use miband::protocol::activity::{ActivitySample, TimedSample};
 use miband::protocol::auth::AuthVariant;
 use miband::protocol::key::AuthKey;
-use miband::link::LinkError;
 use miband::session::{Session, SessionError, SessionOptions};
 
 #[path = "support/ledger.rs"]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use uuid::Uuid;
 
-use super::faults::{FetchAnswer, Faults, PacketFate};
+use super::faults::{Faults, FetchAnswer, PacketFate};
 use super::model::Model;
 use super::world::World;
 use crate::link::{Notification, WriteKind};

@@ -1,7 +1,7 @@
 //! The band's GATT table: services, characteristics and their BlueZ-style flags, as a real MB4's
 //! `gatttool --characteristics` listing shows them (the "List of Services and Chars of Mi Band 4"
 //! comment in ARCO's python3-miband source; janvda/miband4 README.miband4.gatt.md;
-//! docs/real-bands.md, "GATT table"). The in-process band checks UUIDs against it and the
+//! docs/real-bands.md §7, docs/protocol.md §1). The in-process band checks UUIDs against it and the
 //! emulated BlueZ builds its object tree from it. The services the toolkit uses come first, so
 //! their handles stay put; the rest of a real MB4's table follows (writes there are accepted and
 //! ignored, as the toolkit never uses them).

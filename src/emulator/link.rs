@@ -179,7 +179,9 @@ fn gatt(e: GattError) -> LinkError {
     match e {
         GattError::NoCharacteristic(u) => LinkError::NoCharacteristic(u),
         GattError::NotPermitted(u) => LinkError::Refused(format!("operation not permitted on {u}")),
-        GattError::NotAuthorized(u) => LinkError::Refused(format!("{u} needs authentication first")),
+        GattError::NotAuthorized(u) => {
+            LinkError::Refused(format!("{u} needs authentication first"))
+        }
     }
 }
 

@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 use prometheus_client::encoding::EncodeLabelSet;
 
 use super::sync_histogram::SyncDurations;
-use crate::protocol::fetch::FetchOutcome;
 use crate::config::Device;
+use crate::protocol::fetch::FetchOutcome;
 
 /// Labels of every per-band series, in the order of [`super::names::BAND_LABELS`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, EncodeLabelSet)]

@@ -1,4 +1,4 @@
-//! Battery info on 0x0006 (protocol.md §3.1): 20 bytes, level at 1, status at 2, "last off" at
+//! Battery info on 0x0006 (docs/protocol.md §3.1): 20 bytes, level at 1, status at 2, "last off" at
 //! 3..10, last charge at **11**..18 (GB's offset 10 is a known bug, see the CONFLICT note), last
 //! charge level at 19. Bytes 10 and 18 are the time-zone bytes (quarter-hours) of the timestamp
 //! before each: a 7-byte date followed by its zone is the band's usual 8-byte date form (the

@@ -1,5 +1,5 @@
-//! Device Information service 0x180A (protocol.md §1.2): revision and serial strings, System ID
-//! and PnP ID.
+//! Device Information service 0x180A (docs/protocol.md §1.2): revision and serial strings, System
+//! ID and PnP ID.
 
 use super::activity::SampleSize;
 use super::error::DecodeError;
@@ -151,7 +151,10 @@ mod tests {
         assert_eq!(mb5, Some(BandModel::Mb5));
         assert_eq!(mb5.unwrap().sample_size(), SampleSize::Eight);
         assert_eq!(BandModel::from_hardware_revision("V0.30.1.1"), None);
-        assert_eq!(BandModel::from_name("Mi Smart Band 5"), Some(BandModel::Mb5));
+        assert_eq!(
+            BandModel::from_name("Mi Smart Band 5"),
+            Some(BandModel::Mb5)
+        );
         assert_eq!(BandModel::from_name(""), None);
     }
 
@@ -163,7 +166,10 @@ mod tests {
         assert_eq!(mac_from_system_id(&captured), Some(mac));
         assert_eq!(system_id_from_mac(mac).to_vec(), captured);
         // The byte order we used to assume is not a System ID a band sends.
-        assert_eq!(mac_from_system_id(&hex::decode("c12edafeffada59b").unwrap()), None);
+        assert_eq!(
+            mac_from_system_id(&hex::decode("c12edafeffada59b").unwrap()),
+            None
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Activity history fetch (protocol.md §4): control on 0x0004, data on 0x0005.
+//! Activity history fetch (docs/protocol.md §4): control on 0x0004, data on 0x0005.
 //!
 //! Sequence: host `01 01 <since> 00 TZ` → band `10 01 01 <count u32> <start> TZ`; host `02` →
 //! data packets `[counter][samples…]` → band `10 02 01`; host `03` (ack: the band may drop what
@@ -348,9 +348,17 @@ mod tests {
         // Captured answers (docs/real-bands.md): janvda/miband4 README, ARCO's python3-miband,
         // piggz/harbour-amazfish#136.
         let cases = [
-            ("100102", "nothing to fetch (no new data yet)", FetchOutcome::NoData),
+            (
+                "100102",
+                "nothing to fetch (no new data yet)",
+                FetchOutcome::NoData,
+            ),
             ("100204", "no more data", FetchOutcome::NoData),
-            ("100107", "an activity (workout) is running on the band", FetchOutcome::Busy),
+            (
+                "100107",
+                "an activity (workout) is running on the band",
+                FetchOutcome::Busy,
+            ),
             ("100105", "fetch error", FetchOutcome::Error),
             ("1001ee", "unknown status", FetchOutcome::Error),
         ];

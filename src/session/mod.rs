@@ -126,7 +126,7 @@ impl<'a> Session<'a> {
     }
 
     /// Waits for the next notification from one of `uuids`, skipping others.
-    async fn next_of(
+    pub(crate) async fn next_of(
         &mut self,
         uuids: &[Uuid],
         timeout: Duration,
@@ -148,7 +148,8 @@ impl<'a> Session<'a> {
         Ok(self.next_of(&[uuid], t, what).await?.1)
     }
 
-    /// Authenticates with the band's key (protocol.md §2). A wrong key is [`SessionError::WrongKey`].
+    /// Authenticates with the band's key (docs/protocol.md §2). A wrong key is
+    /// [`SessionError::WrongKey`].
     pub async fn authenticate(&mut self, key: &AuthKey) -> Result<(), SessionError> {
         let v = self.opts.auth_variant;
         self.link.subscribe(u::CHAR_AUTH).await?;
@@ -256,9 +257,9 @@ impl<'a> Session<'a> {
         Ok(ClockCheck { drift, corrected })
     }
 
-    /// One-shot heart-rate measurement (protocol.md §3.4); `None` if the band had no reading.
+    /// One-shot heart-rate measurement (docs/protocol.md §3.4); `None` if the band had no reading.
     /// A band that is not worn (on the desk, on the charger) stays silent after `15 02 01`
-    /// (docs/real-bands.md, "Heart rate with no reading"): after `heart_rate_timeout` the
+    /// (docs/real-bands.md §2): after `heart_rate_timeout` the
     /// measurement is stopped and the answer is "no reading", not an error, so the rest of the
     /// sync stands. A reading of 0 is no reading either.
     pub async fn heart_rate(&mut self) -> Result<Option<u16>, SessionError> {
@@ -286,7 +287,11 @@ impl<'a> Session<'a> {
             Err(SessionError::Timeout(_)) => {
                 // Stop the measurement so a late result cannot arrive in the next step.
                 self.link
-                    .write(c, &HrCommand::Manual(false).encode(), WriteKind::WithResponse)
+                    .write(
+                        c,
+                        &HrCommand::Manual(false).encode(),
+                        WriteKind::WithResponse,
+                    )
                     .await?;
                 None
             }
