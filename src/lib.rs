@@ -11,6 +11,8 @@ pub mod collector;
 pub mod config;
 pub mod dissect;
 pub mod emulator;
+pub mod export;
+pub mod import;
 pub mod link;
 pub mod metrics;
 pub mod protocol;

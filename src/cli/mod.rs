@@ -4,7 +4,10 @@ pub mod app;
 pub mod collect;
 pub mod decode;
 pub mod emulate;
+pub mod export;
 pub mod grafana;
+pub mod import;
+pub mod key;
 
 /// Installs the log subscriber: `RUST_LOG` wins, else `-v`/`-q` pick the level. Logs go to stderr.
 pub fn init_logging(verbose: bool, quiet: bool) {

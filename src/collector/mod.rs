@@ -70,19 +70,23 @@ struct Shared {
 
 /// The storage for a configuration.
 pub fn open_sink(config: &Config) -> Result<Arc<Sink>, crate::store::sink::SinkError> {
+    Ok(Arc::new(Sink::open(
+        db_config(config),
+        &config.settings.state_dir,
+        SinkOptions::default(),
+    )?))
+}
+
+/// Where settings.json says the history database is (also used by `miband import`/`export`).
+pub fn db_config(config: &Config) -> DbConfig {
     let d = &config.settings.database;
-    let db = DbConfig {
+    DbConfig {
         host: d.host.clone(),
         port: d.port,
         dbname: d.name.clone(),
         user: d.user.clone(),
         password: d.password.expose().to_string(),
-    };
-    Ok(Arc::new(Sink::open(
-        db,
-        &config.settings.state_dir,
-        SinkOptions::default(),
-    )?))
+    }
 }
 
 /// Registers every band with the metrics state.
