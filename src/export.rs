@@ -226,9 +226,9 @@ pub async fn export(
             Cell::Text(r.get(1)),
             Cell::Text(format_ts(r.get(2), zone)),
         ];
-        for i in 0..names.len() {
+        for (i, name) in names.iter().enumerate() {
             let col = 3 + i;
-            if names[i] == "extra" {
+            if *name == "extra" {
                 let v: Option<Vec<u8>> = r.get(col);
                 cells.push(v.map_or(Cell::Null, |b| Cell::Text(hex::encode(b))));
             } else {
@@ -278,6 +278,8 @@ mod tests {
         );
         let local = format_ts(ts, Zone::Local);
         assert_eq!(parse_time(&local, Zone::Utc).unwrap(), ts);
-        assert!(parse_time("yesterday", Zone::Utc).unwrap_err().contains("yesterday"));
+        assert!(parse_time("yesterday", Zone::Utc)
+            .unwrap_err()
+            .contains("yesterday"));
     }
 }

@@ -76,12 +76,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let n = rt.block_on(async {
-        let store = Store::connect(
-            &crate::collector::db_config(&cfg),
-            Duration::from_secs(30),
-        )
-        .await
-        .context("connecting to the database of settings.json")?;
+        let store = Store::connect(&crate::collector::db_config(&cfg), Duration::from_secs(30))
+            .await
+            .context("connecting to the database of settings.json")?;
         export::export(store.client(), &query, args.format, zone, &mut out)
             .await
             .map_err(anyhow::Error::from)

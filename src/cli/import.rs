@@ -185,11 +185,8 @@ fn select_bands(
                 d.name
             ),
             (Some(_), false) => eprintln!(
-                "skipping {} ({}): not in {}; import it with --mac {}",
-                d.mac,
-                d.name,
-                "devices.csv",
-                d.mac
+                "skipping {} ({}): not in devices.csv; import it with --mac {}",
+                d.mac, d.name, d.mac
             ),
             (None, false) => {
                 tracing::info!("skipping {} ({}): a {}", d.mac, d.name, d.type_label)
@@ -234,12 +231,9 @@ async fn write(
     cfg: &config::Config,
     total: u64,
 ) -> anyhow::Result<Vec<BandSummary>> {
-    let mut store = Store::connect(
-        &crate::collector::db_config(cfg),
-        Duration::from_secs(30),
-    )
-    .await
-    .context("connecting to the database of settings.json")?;
+    let mut store = Store::connect(&crate::collector::db_config(cfg), Duration::from_secs(30))
+        .await
+        .context("connecting to the database of settings.json")?;
     let mut summaries = Vec::new();
     for b in &bands {
         let dev_id = store.band_id(&b.mac).await?;
@@ -289,7 +283,11 @@ async fn write(
             tracing::warn!("{}: row not imported: {p}", summaries[i].mac);
         }
         if list.len() > 5 {
-            tracing::warn!("{}: {} more rows not imported", summaries[i].mac, list.len() - 5);
+            tracing::warn!(
+                "{}: {} more rows not imported",
+                summaries[i].mac,
+                list.len() - 5
+            );
         }
     }
     Ok(summaries)
@@ -330,9 +328,9 @@ fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::new(total);
     if std::io::stderr().is_terminal() && std::io::stdout().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
-        ) {
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)")
+        {
             bar.set_style(style);
         }
     } else {

@@ -187,7 +187,9 @@ pub struct NewBand {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AppendError {
     /// The file already has a line for this band.
-    #[error("{mac} is already in the file (line {line}); remove that line first to replace its key")]
+    #[error(
+        "{mac} is already in the file (line {line}); remove that line first to replace its key"
+    )]
     MacPresent {
         /// The band.
         mac: String,
@@ -346,7 +348,14 @@ mod tests {
                 line: 3
             })
         );
-        assert!(append("", &[band("AA:BB:CC:DD:EE:01", None), band("AA:BB:CC:DD:EE:01", None)]).is_err());
+        assert!(append(
+            "",
+            &[
+                band("AA:BB:CC:DD:EE:01", None),
+                band("AA:BB:CC:DD:EE:01", None)
+            ]
+        )
+        .is_err());
     }
 
     #[test]

@@ -252,7 +252,13 @@ impl GadgetbridgeDb {
             let identifier: String = r.get(2)?;
             let type_num: Option<i64> = r.get(3)?;
             let type_name: Option<String> = r.get(4)?;
-            Ok((r.get::<_, i64>(0)?, r.get(1)?, identifier, type_num, type_name))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get(1)?,
+                identifier,
+                type_num,
+                type_name,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -346,9 +352,7 @@ impl GadgetbridgeDb {
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query([device_id])?;
         while let Some(r) = rows.next()? {
-            match int(r, 0, "TIMESTAMP")
-                .and_then(|ts| battery_reading(ts, int(r, 1, "LEVEL")?))
-            {
+            match int(r, 0, "TIMESTAMP").and_then(|ts| battery_reading(ts, int(r, 1, "LEVEL")?)) {
                 Ok(b) => out.items.push(b),
                 Err(p) => out.rejected.push(p),
             }
@@ -419,17 +423,42 @@ mod tests {
                 extra: None
             }
         );
-        assert_eq!(activity_sample(1_700_000_040, 0, 0, 1, 72).unwrap().sample.heart_rate, Some(72));
-        assert_eq!(activity_sample(1_700_000_040, 0, 0, 1, 0).unwrap().sample.heart_rate, None);
+        assert_eq!(
+            activity_sample(1_700_000_040, 0, 0, 1, 72)
+                .unwrap()
+                .sample
+                .heart_rate,
+            Some(72)
+        );
+        assert_eq!(
+            activity_sample(1_700_000_040, 0, 0, 1, 0)
+                .unwrap()
+                .sample
+                .heart_rate,
+            None
+        );
     }
 
     #[test]
     fn out_of_range_values_are_row_problems() {
         let e = activity_sample(1_700_000_040_000, 0, 0, 1, 72).unwrap_err();
         assert_eq!(e.column, "TIMESTAMP");
-        assert_eq!(activity_sample(1_700_000_040, 300, 0, 1, 72).unwrap_err().column, "RAW_INTENSITY");
-        assert_eq!(activity_sample(1_700_000_040, 0, -1, 1, 72).unwrap_err().column, "STEPS");
-        assert_eq!(battery_reading(1_700_000_040, 101).unwrap_err().column, "LEVEL");
+        assert_eq!(
+            activity_sample(1_700_000_040, 300, 0, 1, 72)
+                .unwrap_err()
+                .column,
+            "RAW_INTENSITY"
+        );
+        assert_eq!(
+            activity_sample(1_700_000_040, 0, -1, 1, 72)
+                .unwrap_err()
+                .column,
+            "STEPS"
+        );
+        assert_eq!(
+            battery_reading(1_700_000_040, 101).unwrap_err().column,
+            "LEVEL"
+        );
         assert_eq!(battery_reading(1_700_000_040, 55).unwrap().level, 55);
     }
 }

@@ -80,12 +80,13 @@ pub fn read_keys(path: &Path) -> Result<Vec<FoundKey>, MifitError> {
             row: index,
             problem,
         })?;
-        let mac = (0..cols.len())
-            .filter(|&i| i != key_col)
-            .find_map(|i| match r.get_ref(i).ok()? {
-                ValueRef::Text(t) => mac_shaped(std::str::from_utf8(t).ok()?),
-                _ => None,
-            });
+        let mac =
+            (0..cols.len())
+                .filter(|&i| i != key_col)
+                .find_map(|i| match r.get_ref(i).ok()? {
+                    ValueRef::Text(t) => mac_shaped(std::str::from_utf8(t).ok()?),
+                    _ => None,
+                });
         found.push(FoundKey {
             row: index,
             mac,

@@ -123,7 +123,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.db");
         let c = Connection::open(&p).unwrap();
-        c.execute_batch("CREATE TABLE t (Authkey TEXT, mac TEXT)").unwrap();
+        c.execute_batch("CREATE TABLE t (Authkey TEXT, mac TEXT)")
+            .unwrap();
         drop(c);
         let c = open_checked(&p).unwrap();
         assert_eq!(columns(&c, "t").unwrap(), ["AUTHKEY", "MAC"]);

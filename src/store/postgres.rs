@@ -459,8 +459,7 @@ impl Import<'_> {
             .copy_in("COPY miband_staging_battery (ts, level, status) FROM STDIN (FORMAT binary)")
             .await
             .map_err(q)?;
-        let writer =
-            BinaryCopyInWriter::new(sink, &[Type::TIMESTAMPTZ, Type::INT2, Type::INT2]);
+        let writer = BinaryCopyInWriter::new(sink, &[Type::TIMESTAMPTZ, Type::INT2, Type::INT2]);
         pin_mut!(writer);
         for r in readings {
             writer
