@@ -488,7 +488,9 @@ async fn gadgetbridge_history_is_imported_row_for_row_once() {
         *w = (got.ts.timestamp(), 1, 2, 3, 99, false);
     }
     assert_eq!(stored(&c, mb5).await, want);
+    // A band new to the database is numbered as devices.csv says (the collector's rule).
     let mb4 = dev_id(&c, MB4).await;
+    assert_eq!(mb4, 2);
     assert_eq!(stored(&c, mb4).await, expected(&mb4_rows));
     let levels: Vec<(i64, i16, i16)> = c
         .query(
@@ -586,7 +588,9 @@ async fn old_schema_mac_option_and_export() {
     );
 
     let c = s.db().await;
+    // Not in devices.csv: a free id, never the one devices.csv keeps for its band.
     let mb4 = dev_id(&c, MB4).await;
+    assert_eq!((dev_id(&c, MB5).await, mb4), (1, 2));
     assert_eq!(stored(&c, mb4).await, expected(&rows));
 
     // Export: every minute, heart rate absent where the band had none.

@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::config;
 use crate::import::gadgetbridge::{Chunk, GadgetbridgeDb, GbDevice, GbError, RowProblem};
 use crate::protocol::activity::TimedSample;
+use crate::store::band_id::{BandClaim, BandId};
 use crate::store::postgres::Store;
 use crate::store::record::BatteryReading;
 
@@ -234,9 +235,38 @@ async fn write(
     let mut store = Store::connect(&crate::collector::db_config(cfg), Duration::from_secs(30))
         .await
         .context("connecting to the database of settings.json")?;
+    // Bands are numbered by the collector's rule: every band of devices.csv claims its id in
+    // file order (so an imported band never takes a number another line is waiting for), then
+    // a --mac band not in the file gets a free one.
+    let mut claims: Vec<BandClaim> = cfg
+        .devices
+        .iter()
+        .map(|d| BandClaim {
+            mac: d.mac.clone(),
+            wanted: BandId::from_csv_id(&d.id),
+        })
+        .collect();
+    for b in &bands {
+        if !claims.iter().any(|c| c.mac.eq_ignore_ascii_case(&b.mac)) {
+            claims.push(BandClaim {
+                mac: b.mac.clone(),
+                wanted: None,
+            });
+        }
+    }
+    let registered = store.register_bands(&claims).await?;
+    for r in &registered {
+        if let Some(w) = r.warning() {
+            tracing::warn!("{w}");
+        }
+    }
     let mut summaries = Vec::new();
     for b in &bands {
-        let dev_id = store.band_id(&b.mac).await?;
+        let dev_id = registered
+            .iter()
+            .find(|r| r.mac.eq_ignore_ascii_case(&b.mac))
+            .map(|r| r.id.get())
+            .context("band registration lost a band")?;
         summaries.push(BandSummary {
             mac: b.mac.clone(),
             dev_id,
