@@ -1,10 +1,15 @@
 //! Command-line front ends. Each subcommand is one file; the binaries only dispatch here.
 
+pub mod act;
 pub mod app;
 pub mod collect;
 pub mod decode;
 pub mod emulate;
 pub mod grafana;
+pub mod read;
+pub mod scan;
+pub mod stream;
+pub mod target;
 
 /// Installs the log subscriber: `RUST_LOG` wins, else `-v`/`-q` pick the level. Logs go to stderr.
 pub fn init_logging(verbose: bool, quiet: bool) {

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::protocol::alarm::{self, AlarmEntry, AlarmWrite};
 use crate::protocol::alert::{AlertCategory, AlertLevel, NewAlert};
 use crate::protocol::band_config::{display_ack, ConfigCommand, ConfigTarget};
+use crate::protocol::heart_rate::HrCommand;
 use crate::protocol::uuids as u;
 
 /// How long one "vibrate only" alert level buzzes (assumption).
@@ -41,6 +42,7 @@ pub struct ActionState {
     applied: Vec<ConfigCommand>,
     sleep_assist: Option<bool>,
     hr_schedule: Vec<(DateTime<Utc>, u8)>,
+    last_hr_command: Option<HrCommand>,
 }
 
 impl ActionState {
@@ -117,6 +119,18 @@ impl ActionState {
             _ => {}
         }
         out
+    }
+
+    /// Records a heart-rate control command (tests check a stream was stopped by the host).
+    pub fn note_hr_command(&mut self, c: HrCommand) {
+        if c != HrCommand::KeepAlive {
+            self.last_hr_command = Some(c);
+        }
+    }
+
+    /// The last heart-rate control command other than a keep-alive.
+    pub fn last_hr_command(&self) -> Option<HrCommand> {
+        self.last_hr_command
     }
 
     /// Records a sleep-assist switch.

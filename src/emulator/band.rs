@@ -455,6 +455,9 @@ impl Band {
     }
 
     fn on_hr(&mut self, now: DateTime<Utc>, data: &[u8]) {
+        if let Ok(c) = HrCommand::decode(data) {
+            self.actions.note_hr_command(c);
+        }
         match HrCommand::decode(data) {
             Ok(HrCommand::Manual(true)) => {
                 self.hr_one_shot_due = Some(now + self.opts.one_shot_delay);

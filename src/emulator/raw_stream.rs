@@ -19,11 +19,13 @@ pub struct RawStream {
     started: bool,
     seq: u8,
     packets: u64,
+    last_control: Option<u8>,
 }
 
 impl RawStream {
     /// Handles a write to 0x0001.
     pub fn on_control(&mut self, data: &[u8]) {
+        self.last_control = data.first().copied();
         match data {
             [0x01, m, 0x19] => self.mode = *m,
             [0x02] => self.started = true,
@@ -35,6 +37,11 @@ impl RawStream {
     /// Whether the host asked for the stream.
     pub fn is_started(&self) -> bool {
         self.started
+    }
+
+    /// First byte of the last control write (`03` once the host stopped the stream).
+    pub fn last_control(&self) -> Option<u8> {
+        self.last_control
     }
 
     /// Packets sent so far.
