@@ -1,6 +1,6 @@
 //! Listing the Mi Bands that advertise nearby. A band connected to a phone (or to another
 //! program here) does not advertise, so it is not heard: only adverts received during this scan
-//! count, not devices BlueZ remembers.
+//! count, not devices BlueZ remembers from earlier scans.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -39,6 +39,16 @@ impl BleCentral {
         let bus = |e: btleplug::Error| BleError::Bus(e.to_string());
         let _turn = self.scan_turn().lock().await;
         let adapter = self.adapter();
+        // btleplug opens the event stream with a synthetic DeviceDiscovered for every device
+        // BlueZ remembers, advertising or not: for those only a fresh advert (an RSSI or data
+        // update) counts.
+        let remembered: BTreeSet<_> = adapter
+            .peripherals()
+            .await
+            .map_err(bus)?
+            .iter()
+            .map(|p| p.id())
+            .collect();
         let mut events = adapter.events().await.map_err(bus)?;
         adapter
             .start_scan(ScanFilter::default())
@@ -47,8 +57,17 @@ impl BleCentral {
         let mut heard = BTreeSet::new();
         let _ = tokio::time::timeout(duration, async {
             while let Some(ev) = events.next().await {
-                if let CentralEvent::DeviceDiscovered(id) | CentralEvent::DeviceUpdated(id) = ev {
-                    heard.insert(id);
+                match ev {
+                    CentralEvent::DeviceDiscovered(id) if !remembered.contains(&id) => {
+                        heard.insert(id);
+                    }
+                    CentralEvent::DeviceUpdated(id)
+                    | CentralEvent::RssiUpdate { id, .. }
+                    | CentralEvent::ManufacturerDataAdvertisement { id, .. }
+                    | CentralEvent::ServiceDataAdvertisement { id, .. } => {
+                        heard.insert(id);
+                    }
+                    _ => {}
                 }
             }
         })
