@@ -20,6 +20,9 @@ fn main() {
         app::Command::Hr(a) => Ok(cli::stream::run_hr(a)),
         app::Command::Raw(a) => Ok(cli::stream::run_raw(a)),
         app::Command::Events(a) => Ok(cli::stream::run_events(a)),
+        app::Command::Key(a) => cli::key::run(a),
+        app::Command::Import(a) => cli::import::run(a),
+        app::Command::Export(a) => cli::export::run(a),
         app::Command::GenAssets { dir } => app::write_assets(&dir)
             .map(|files| {
                 for f in files {

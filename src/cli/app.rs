@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args as _, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use super::{act, collect, decode, emulate, grafana, read, scan, stream};
+use super::{act, collect, decode, emulate, export, grafana, import, key, read, scan, stream};
 
 /// `miband`: one binary with a subcommand per tool.
 #[derive(Debug, Parser)]
@@ -51,6 +51,12 @@ pub enum Command {
     Raw(stream::RawArgs),
     /// Stream band events: button, find-phone, music control, sleep, alarms (JSON lines).
     Events(stream::EventsArgs),
+    /// Print devices.csv lines with the auth key from the Mi Fit / Zepp Life database.
+    Key(key::Args),
+    /// Import history from another app's database (Gadgetbridge).
+    Import(import::Args),
+    /// Export history and readings as CSV or JSON lines.
+    Export(export::Args),
     /// Write man pages and shell completions (for packagers).
     #[command(hide = true)]
     GenAssets {
@@ -161,6 +167,9 @@ mod tests {
             "man/miband-dc.1",
             "man/miband-grafana.1",
             "man/miband-collect.1",
+            "man/miband-import.1",
+            "man/miband-key.1",
+            "man/miband-export.1",
             "completions/miband-dc.bash",
             "completions/_miband-grafana",
             "completions/miband.fish",
