@@ -268,12 +268,19 @@ impl Band {
         Ok(())
     }
 
-    /// Answers a read.
-    pub fn read(&mut self, now: DateTime<Utc>, uuid: Uuid) -> Result<Vec<u8>, GattError> {
-        let m = self.opts.model;
+    /// A read as a client makes it: steps are refused before authentication, as on a real
+    /// band (docs/real-bands.md §7).
+    pub fn read_as(&mut self, now: DateTime<Utc>, uuid: Uuid) -> Result<Vec<u8>, GattError> {
         if uuid == u::CHAR_STEPS && !self.is_authenticated() {
             return Err(GattError::NotAuthorized(uuid));
         }
+        self.read(now, uuid)
+    }
+
+    /// Answers a read whatever the connection's state (tests inspect the band with it; clients
+    /// go through [`Band::read_as`]).
+    pub fn read(&mut self, now: DateTime<Utc>, uuid: Uuid) -> Result<Vec<u8>, GattError> {
+        let m = self.opts.model;
         Ok(match uuid {
             u::CHAR_BATTERY => self.battery(now).encode().to_vec(),
             u::CHAR_STEPS => {

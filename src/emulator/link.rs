@@ -48,6 +48,7 @@ struct Shared {
     clock: Clock,
     connected: AtomicBool,
     present: AtomicBool,
+    connections: std::sync::atomic::AtomicU32,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<Notification>>>,
 }
 
@@ -71,6 +72,7 @@ impl EmulatedBand {
                 clock,
                 connected: AtomicBool::new(false),
                 present: AtomicBool::new(true),
+                connections: std::sync::atomic::AtomicU32::new(0),
                 subscribers: Mutex::new(Vec::new()),
             }),
         }
@@ -99,6 +101,11 @@ impl EmulatedBand {
         self.shared.present.load(Ordering::SeqCst)
     }
 
+    /// Connections made since the band was created (tests show there was no reconnect).
+    pub fn connections(&self) -> u32 {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
     /// Whether a link is up.
     pub fn is_connected(&self) -> bool {
         self.shared.connected.load(Ordering::SeqCst)
@@ -116,6 +123,7 @@ impl EmulatedBand {
                 "band already connected to another device".into(),
             ));
         }
+        self.shared.connections.fetch_add(1, Ordering::SeqCst);
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = self.shared.clone();
         let delivery = tokio::spawn(deliver(shared.clone(), rx, latency));
@@ -214,7 +222,7 @@ impl Link for EmulatorLink {
     }
 
     async fn read(&self, uuid: Uuid) -> Result<Vec<u8>, LinkError> {
-        self.op(|b, now| b.read(now, uuid)).await
+        self.op(|b, now| b.read_as(now, uuid)).await
     }
 
     async fn subscribe(&self, uuid: Uuid) -> Result<(), LinkError> {
