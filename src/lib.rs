@@ -12,6 +12,7 @@ pub mod config;
 pub mod dissect;
 pub mod emulator;
 pub mod link;
+pub mod mac;
 pub mod metrics;
 pub mod protocol;
 pub mod provision;

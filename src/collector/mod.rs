@@ -226,7 +226,7 @@ async fn attempt(
     want_static_info: bool,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<sync::SyncReport, String> {
-    let mac = device.mac.as_str();
+    let mac = device.mac;
     let link =
         match tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)).await {
             Ok(Ok(l)) => l,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::error::Diagnostic;
+use crate::mac::Mac;
 use crate::protocol::key::AuthKey;
 
 /// One band to collect from.
@@ -13,8 +14,8 @@ use crate::protocol::key::AuthKey;
 pub struct Device {
     /// The user's id for the band (the original ignored it; we use it as a metric label).
     pub id: String,
-    /// Bluetooth address, normalised to upper case `AA:BB:CC:DD:EE:FF`; unique in the file.
-    pub mac: String,
+    /// Bluetooth address; unique in the file.
+    pub mac: Mac,
     /// The auth key (`token` column).
     pub key: AuthKey,
     /// Optional display name (4th column).
@@ -45,7 +46,7 @@ const COLUMNS: &str = "`id | mac | token` (and optionally `| name`)";
 /// `require_one`: an empty list of bands is an error (it is not for `--simulate`).
 pub fn parse(path: &Path, text: &str, require_one: bool) -> ParsedDevices {
     let mut out = ParsedDevices::default();
-    let mut macs: HashMap<String, usize> = HashMap::new();
+    let mut macs: HashMap<Mac, usize> = HashMap::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut seen_data = false;
     for (index, raw) in text.lines().enumerate() {
@@ -85,7 +86,7 @@ pub fn parse(path: &Path, text: &str, require_one: bool) -> ParsedDevices {
                 } else {
                     ids.insert(device.id.clone(), line);
                 }
-                macs.insert(device.mac.clone(), line);
+                macs.insert(device.mac, line);
                 out.devices.push(device);
             }
             Err(messages) => out
@@ -151,24 +152,19 @@ fn parse_line(columns: &[&str]) -> Result<Device, Vec<String>> {
     }
 }
 
-/// Six two-digit hex groups separated by `:` (or `-`), returned upper case with `:`.
-pub fn parse_mac(text: &str) -> Result<String, String> {
-    let groups: Vec<&str> = text.split([':', '-']).collect();
-    let valid = groups.len() == 6
-        && groups
-            .iter()
-            .all(|g| g.len() == 2 && g.chars().all(|c| c.is_ascii_hexdigit()));
-    if valid {
-        return Ok(groups.join(":").to_ascii_uppercase());
-    }
+/// The `mac` column. The message quotes what was found unless it may be a key (a token typed in
+/// the wrong column): keys never appear in messages.
+fn parse_mac(text: &str) -> Result<Mac, String> {
     let expected = "mac: expected a Bluetooth address like AA:BB:CC:DD:EE:FF";
-    Err(if text.is_empty() {
-        format!("{expected}, found an empty column")
-    } else if AuthKey::from_hex(text).is_ok() {
-        // Never echo a key, even one in the wrong column.
-        format!("{expected}, found what looks like an auth key (are the columns swapped?)")
-    } else {
-        format!("{expected}, found {text:?}")
+    text.parse().map_err(|_| {
+        if text.is_empty() {
+            format!("{expected}, found an empty column")
+        } else if AuthKey::from_hex(text).is_ok() {
+            // Never echo a key, even one in the wrong column.
+            format!("{expected}, found what looks like an auth key (are the columns swapped?)")
+        } else {
+            format!("{expected}, found {text:?}")
+        }
     })
 }
 
@@ -206,10 +202,10 @@ mod tests {
         assert!(p.warnings.is_empty());
         assert_eq!(p.devices.len(), 2);
         assert_eq!(p.devices[0].id, "1");
-        assert_eq!(p.devices[0].mac, "AA:BB:CC:DD:EE:01");
+        assert_eq!(p.devices[0].mac.to_string(), "AA:BB:CC:DD:EE:01");
         assert_eq!(p.devices[0].name, None);
         assert_eq!(p.devices[0].display_name(), "1");
-        assert_eq!(p.devices[1].mac, "AA:BB:CC:DD:EE:02");
+        assert_eq!(p.devices[1].mac.to_string(), "AA:BB:CC:DD:EE:02");
         assert_eq!(p.devices[1].name.as_deref(), Some("Grandma"));
         assert_eq!(p.devices[1].key, p.devices[0].key);
     }
@@ -234,6 +230,35 @@ mod tests {
                 "devices.csv:1: mac: expected a Bluetooth address like AA:BB:CC:DD:EE:FF, found \"AA:BB\"",
                 "devices.csv:1: token: expected the auth key as 32 hex digits, found 4 characters",
             ]
+        );
+    }
+
+    #[test]
+    fn messages_never_quote_the_token_column() {
+        let bad_tokens = [
+            "zz8fa9b42eb8ba7d1d3ddb2f0c2b4a1e",
+            "8fa9b42eb8ba7d1d",
+            "0x8fa9b42eb8ba7d1d3ddb2f0c2b4a1e6c00",
+        ];
+        for token in bad_tokens {
+            let p = run(&format!("1 | AA:BB:CC:DD:EE:01 | {token}\n"));
+            assert_eq!(p.errors.len(), 1, "{token}");
+            assert!(!p.errors[0].to_string().contains(token), "{}", p.errors[0]);
+        }
+        // A key typed into the mac column is not quoted either.
+        let p = run(&format!("1 | {KEY} | {KEY}\n"));
+        assert!(!p.errors[0].to_string().contains(KEY), "{}", p.errors[0]);
+    }
+
+    #[test]
+    fn the_same_band_in_another_case_is_a_duplicate() {
+        let p = run(&format!(
+            "1 | aa:bb:cc:dd:ee:01 | {KEY}\n2 | AA-BB-CC-DD-EE-01 | {KEY}\n"
+        ));
+        assert_eq!(p.devices.len(), 1);
+        assert_eq!(
+            p.errors[0].to_string(),
+            "devices.csv:2: mac: expected each band once, found AA:BB:CC:DD:EE:01 again (first on line 1)"
         );
     }
 

@@ -21,7 +21,7 @@ mod spelling;
 use std::path::Path;
 
 pub use crate::protocol::key::{AuthKey, KeyError as AuthKeyError};
-pub use devices::{parse_mac, Device};
+pub use devices::Device;
 pub use duration::{parse_duration, DurationError};
 pub use error::{ConfigErrors, Diagnostic};
 pub use secret::Secret;

@@ -18,6 +18,7 @@ use super::record::{
     BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
 };
 pub use super::store_error::StoreError;
+use crate::mac::Mac;
 use crate::protocol::activity::{TimedSample, NO_HEART_RATE};
 
 /// Session-local staging table for COPY; `ON COMMIT DELETE ROWS` empties it after every
@@ -88,8 +89,11 @@ impl Store {
     }
 
     /// The band's id (miband-dc's "User N"), registering the band on first sight. The MAC is
-    /// matched ignoring case so a band miband-dc stored keeps its id whatever case the config has.
-    pub async fn band_id(&self, mac: &str) -> Result<i32, StoreError> {
+    /// matched ignoring case: miband-dc stored it as typed in devices.csv (often lower case), and
+    /// that row must keep its id. A new band is stored as [`Mac`] displays it (upper case).
+    pub async fn band_id(&self, mac: Mac) -> Result<i32, StoreError> {
+        let mac = mac.to_string();
+        let mac = mac.as_str();
         let find = "SELECT id FROM mibandrecord WHERE upper(mac) = upper($1) ORDER BY id LIMIT 1";
         if let Some(row) = self.query_opt(find, mac).await? {
             return Ok(row.get(0));
