@@ -1,5 +1,5 @@
 //! The collector's configuration: `devices.csv` and `settings.json`, read exactly as ARCO's
-//! miband-dc reads them (see /work/shared/arco-compat.md), plus optional additions with defaults.
+//! miband-dc reads them (docs/compatibility.md §1.2, §1.3), plus optional additions with defaults.
 //!
 //! Parse, don't validate: the files as users write them (lines, a JSON value) are turned into the
 //! validated [`Config`] in one step that reports every problem with its file and line, so a user
