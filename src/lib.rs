@@ -20,6 +20,7 @@
 //! - **Front ends.** [`cli`] holds one file per subcommand; the binaries only dispatch to it.
 #![forbid(unsafe_code)]
 
+pub mod action;
 pub mod ble;
 pub mod bluez;
 pub mod cli;

@@ -2,7 +2,10 @@
 //! input. Facts and sources: `docs/protocol.md`; each module cites its section.
 
 pub mod activity;
+pub mod alarm;
+pub mod alert;
 pub mod auth;
+pub mod band_config;
 pub mod battery;
 pub mod datetime;
 pub mod device_info;

@@ -113,7 +113,7 @@ impl<'a> Session<'a> {
     }
 
     /// Waits for the next notification from one of `uuids`, skipping others.
-    async fn next_of(
+    pub(crate) async fn next_of(
         &mut self,
         uuids: &[Uuid],
         timeout: Duration,
