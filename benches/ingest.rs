@@ -118,7 +118,7 @@ fn ingest(c: &mut Criterion) {
         .unwrap();
     let mut client = rt.block_on(pg.connect_superuser("bench")).unwrap();
     let mut band = 0u64;
-    let mut new_band = |store: &Store| {
+    let mut new_band = |store: &mut Store| {
         band += 1;
         let [.., hi, lo] = band.to_be_bytes();
         let mac = miband::mac::Mac::new([0xC2, 0xBE, 0x4C, 0, hi, lo]);
@@ -136,7 +136,7 @@ fn ingest(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let dev = new_band(&store);
+                    let dev = new_band(&mut store);
                     let t = Instant::now();
                     let out = rt.block_on(store.ingest_activity(dev, s)).unwrap();
                     total += t.elapsed();
@@ -152,7 +152,7 @@ fn ingest(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        let dev = new_band(&store);
+                        let dev = new_band(&mut store);
                         let t = Instant::now();
                         rt.block_on(miband_dc_style(&mut client, dev, s));
                         total += t.elapsed();
@@ -165,7 +165,7 @@ fn ingest(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let dev = new_band(&store);
+                    let dev = new_band(&mut store);
                     let t = Instant::now();
                     rt.block_on(raw_copy(&client, dev, s));
                     total += t.elapsed();

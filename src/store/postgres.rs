@@ -13,6 +13,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls};
 
+use super::band_id::{BandClaim, Registration};
 use super::db_config::DbConfig;
 use super::record::{
     BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
@@ -88,40 +89,20 @@ impl Store {
         self.client.is_closed()
     }
 
-    /// The band's id (miband-dc's "User N"), registering the band on first sight. The MAC is
-    /// matched ignoring case: miband-dc stored it as typed in devices.csv (often lower case), and
-    /// that row must keep its id. A new band is stored as [`Mac`] displays it (upper case).
-    pub async fn band_id(&self, mac: Mac) -> Result<i32, StoreError> {
-        let mac = mac.to_string();
-        let mac = mac.as_str();
-        let find = "SELECT id FROM mibandrecord WHERE upper(mac) = upper($1) ORDER BY id LIMIT 1";
-        if let Some(row) = self.query_opt(find, mac).await? {
-            return Ok(row.get(0));
-        }
-        // ts_drift is named because miband-dc's DDL gave it no server default.
-        let insert = "INSERT INTO mibandrecord (mac, ts_drift) VALUES ($1, 0) \
-                      ON CONFLICT (mac) DO NOTHING RETURNING id";
-        if let Some(row) = self.query_opt(insert, mac).await? {
-            return Ok(row.get(0));
-        }
-        // Another writer registered it in between.
-        let row = self
-            .client
-            .query_one(find, &[&mac])
-            .await
-            .map_err(StoreError::from_query)?;
-        Ok(row.get(0))
+    /// The band's id (miband-dc's "User N"), registering the band on first sight with a free
+    /// id. The MAC is matched ignoring case so a band miband-dc stored keeps its id whatever
+    /// case the config has. Bands from devices.csv go through [`Store::register_bands`].
+    pub async fn band_id(&mut self, mac: Mac) -> Result<i32, StoreError> {
+        let claim = BandClaim { mac, wanted: None };
+        Ok(self.register_bands(&[claim]).await?[0].id.get())
     }
 
-    async fn query_opt(
-        &self,
-        sql: &str,
-        mac: &str,
-    ) -> Result<Option<tokio_postgres::Row>, StoreError> {
-        self.client
-            .query_opt(sql, &[&mac])
-            .await
-            .map_err(StoreError::from_query)
+    /// Registers bands by the one id rule of [`super::band_id`].
+    pub async fn register_bands(
+        &mut self,
+        claims: &[BandClaim],
+    ) -> Result<Vec<Registration>, StoreError> {
+        super::band_id::register_bands(&mut self.client, claims).await
     }
 
     /// Sets (or clears) the band's display name (`mibandrecord.name`, added by migration 2).
