@@ -4,7 +4,10 @@ pub mod app;
 pub mod collect;
 pub mod decode;
 pub mod emulate;
+pub mod export;
 pub mod grafana;
+pub mod import;
+pub mod key;
 
 /// Installs the log subscriber on stderr. `RUST_LOG` wins; otherwise `-v` shows this program's
 /// debug lines and `-q` only warnings, while other crates (notably the database driver, whose

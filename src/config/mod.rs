@@ -21,7 +21,9 @@ mod spelling;
 use std::path::Path;
 
 pub use crate::protocol::key::{AuthKey, KeyError as AuthKeyError};
-pub use devices::Device;
+pub use devices::{
+    append as append_devices, format_line as device_line, parse_mac, AppendError, Device, NewBand,
+};
 pub use duration::{parse_duration, DurationError};
 pub use error::{ConfigErrors, Diagnostic};
 pub use secret::Secret;
