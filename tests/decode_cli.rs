@@ -100,7 +100,41 @@ fn time_gadgetbridge_vector() {
 }
 
 #[test]
+fn host_writes_and_device_information() {
+    ok(
+        &["fetch-command", "0101e50702110d110000"],
+        r#"{"command":"start","data_type":1,"since":"2021-02-17T13:17:00+00:00"}"#,
+    );
+    ok(
+        &["heart-rate-control", "15 02 01"],
+        r#"{"command":"manual","on":true}"#,
+    );
+    ok(
+        &["auth-command", "82 00 02 01 00"],
+        r#"{"command":"request_random","variant":"new"}"#,
+    );
+    // Gadgetbridge#1619's MB4 (docs/real-bands.md §3).
+    ok(
+        &["system-id", "C1 2E DA FF FE AD A5 9B"],
+        r#"{"system_id":"c12edafffeada59b","mac":"9B:A5:AD:DA:2E:C1"}"#,
+    );
+    ok(
+        &["pnp-id", "01 57 01 24 00 01 01"],
+        r#"{"vendor_source":1,"vendor":343,"product":36,"version":257,"id":"v0157p0024d0101"}"#,
+    );
+    ok(
+        &["fetch-control", "10 01 07"],
+        r#"{"response":"start","ok":false,"code":7,"meaning":"an activity (workout) is running on the band"}"#,
+    );
+}
+
+#[test]
 fn heart_rate_measurements() {
+    // A control write is not a measurement (read as one it would be 258 bpm).
+    fails(
+        &["heart-rate", "15 02 01"],
+        "heart-rate: 150201 is a heart-rate control write (Manual(true)), not a measurement (a measurement is 00 BPM); use `heart-rate-control`",
+    );
     ok(&["heart-rate", "00 5d"], r#"{"bpm":93}"#);
     ok(&["heart-rate", "00 00"], r#"{"bpm":null}"#);
     fails(
@@ -113,23 +147,23 @@ fn heart_rate_measurements() {
 fn fetch_control_amazfish_response_and_status_replies() {
     ok(
         &["fetch-control", "100101ea010000e50702110e110004"],
-        r#"{"response":"start","ok":true,"count":490,"start":"2021-02-17T14:17:00+01:00"}"#,
+        r#"{"response":"start","ok":true,"code":1,"meaning":"ok","count":490,"start":"2021-02-17T14:17:00+01:00"}"#,
     );
     ok(
         &["fetch-control", "10 02 01"],
-        r#"{"response":"done","ok":true}"#,
+        r#"{"response":"done","ok":true,"code":1,"meaning":"ok"}"#,
     );
     ok(
         &["fetch-control", "10 01 02"],
-        r#"{"response":"start","ok":false}"#,
+        r#"{"response":"start","ok":false,"code":2,"meaning":"nothing to fetch (no new data yet)"}"#,
     );
     ok(
         &["fetch-control", "10 02 04"],
-        r#"{"response":"done","ok":false}"#,
+        r#"{"response":"done","ok":false,"code":4,"meaning":"no more data"}"#,
     );
     ok(
         &["fetch-control", "10 03 01"],
-        r#"{"response":"ack","ok":true}"#,
+        r#"{"response":"ack","ok":true,"code":1,"meaning":"ok"}"#,
     );
     fails(
         &["fetch-control", "11 01 01"],

@@ -10,9 +10,11 @@ use chrono::Duration;
 
 use crate::bluez::{Emulator, EmulatorConfig, PrivateBus};
 use crate::emulator::band::{Band, BandOptions};
+use crate::emulator::faults::{Faults, FetchAnswer};
 use crate::emulator::link::{Clock, EmulatedBand};
 use crate::emulator::model::Model;
 use crate::emulator::Person;
+use crate::mac::Mac;
 use crate::protocol::key::AuthKey;
 
 /// Arguments of `miband emulate`.
@@ -28,7 +30,15 @@ pub struct Args {
     #[arg(long)]
     pub private_bus: bool,
     /// A band: its MAC, its auth key (32 hex digits) and model (default mb4). Repeatable.
-    #[arg(long = "band", value_name = "MAC,KEY[,mb4|mb5]", required = true)]
+    /// Behaviours a real band shows can be forced per band after the model
+    /// (docs/real-bands.md): `busy` (answers fetches with 10 01 07), `fetch-error` (10 01 05),
+    /// `nothing-new` (10 01 02), `no-more` (10 02 04 to the start), `no-more-after-data`,
+    /// `not-worn` (heart rate stays silent), `clock=MINUTES` (band clock off by that much).
+    #[arg(
+        long = "band",
+        value_name = "MAC,KEY[,mb4|mb5[,BEHAVIOUR...]]",
+        required = true
+    )]
     pub bands: Vec<String>,
     /// Adapter name; repeat for several adapters.
     #[arg(long = "adapter", value_name = "NAME", default_value = "hci0")]
@@ -45,24 +55,28 @@ pub struct Args {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BandSpec {
     /// Address.
-    pub mac: [u8; 6],
+    pub mac: Mac,
     /// Auth key.
     pub key: AuthKey,
     /// Model.
     pub model: Model,
+    /// Forced behaviours.
+    pub faults: Faults,
+    /// How far the band clock is off at start.
+    pub clock_error: Duration,
 }
 
 /// Parses `MAC,KEY[,mb4|mb5]`. Errors name the band by position and never echo the key.
 pub fn parse_band(spec: &str, position: usize) -> Result<BandSpec, String> {
     let at = format!("--band #{position}");
     let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
-    if !(2..=3).contains(&parts.len()) {
+    if parts.len() < 2 {
         return Err(format!(
-            "{at}: expected MAC,KEY[,mb4|mb5] (3 comma-separated fields at most), got {} fields",
+            "{at}: expected MAC,KEY[,mb4|mb5[,BEHAVIOUR...]], got {} field",
             parts.len()
         ));
     }
-    let mac = parse_mac(parts[0]).ok_or_else(|| {
+    let mac: Mac = parts[0].parse().map_err(|_| {
         format!(
             "{at}: {:?} is not a MAC address like C8:0F:10:00:00:01",
             parts[0]
@@ -73,19 +87,35 @@ pub fn parse_band(spec: &str, position: usize) -> Result<BandSpec, String> {
         None => Model::Mb4,
         Some(m) => Model::parse(m).ok_or_else(|| format!("{at}: model {m:?} is not mb4 or mb5"))?,
     };
-    Ok(BandSpec { mac, key, model })
-}
-
-fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let bytes: Vec<u8> = s
-        .split([':', '-'])
-        .map(|h| {
-            (h.len() == 2)
-                .then(|| u8::from_str_radix(h, 16).ok())
-                .flatten()
-        })
-        .collect::<Option<_>>()?;
-    bytes.try_into().ok()
+    let mut faults = Faults::default();
+    let mut clock_error = Duration::zero();
+    for b in parts.iter().skip(3) {
+        if let Some(m) = b.strip_prefix("clock=") {
+            let m: i64 = m
+                .parse()
+                .map_err(|_| format!("{at}: clock={m:?} is not a number of minutes"))?;
+            clock_error = Duration::minutes(m);
+        } else if *b == "not-worn" {
+            faults.not_worn = true;
+        } else if let Some(a) = match *b {
+            "fetch-error" => FetchAnswer::parse("error"),
+            other => FetchAnswer::parse(other),
+        } {
+            faults.fetch_answer_always = Some(a);
+        } else {
+            return Err(format!(
+                "{at}: behaviour {b:?} is not busy, fetch-error, nothing-new, no-more, \
+                 no-more-after-data, not-worn or clock=MINUTES"
+            ));
+        }
+    }
+    Ok(BandSpec {
+        mac,
+        key,
+        model,
+        faults,
+        clock_error,
+    })
 }
 
 /// Builds an emulated band on the system clock, worn by a simulated person who lives in this
@@ -94,20 +124,12 @@ fn parse_mac(s: &str) -> Option<[u8; 6]> {
 pub fn build_band(spec: &BandSpec, history_days: u32, seed: u64) -> EmulatedBand {
     let mut o = BandOptions::new(spec.model, spec.mac, spec.key.clone());
     o.history = Duration::days(i64::from(history_days));
+    o.faults = spec.faults.clone();
+    o.clock_error = spec.clock_error;
     o.seed ^= seed;
     let offset = *chrono::Local::now().offset();
     o.tz_quarters = (offset.local_minus_utc() / (15 * 60)) as i8;
-    let mac = u64::from_be_bytes([
-        0,
-        0,
-        spec.mac[0],
-        spec.mac[1],
-        spec.mac[2],
-        spec.mac[3],
-        spec.mac[4],
-        spec.mac[5],
-    ]);
-    let person = Person::new(seed ^ mac)
+    let person = Person::new(seed ^ spec.mac.to_u64())
         .with_sample_size(spec.model.sample_size())
         .with_utc_offset(offset);
     let world = Arc::new(person);
@@ -166,7 +188,7 @@ async fn serve(args: Args, specs: Vec<BandSpec>) -> anyhow::Result<i32> {
     let emu = Emulator::start(&address, config).await?;
     for s in &specs {
         tracing::info!(
-            mac = %crate::bluez::mac_text(&s.mac),
+            mac = %s.mac,
             model = s.model.name(),
             "serving emulated band"
         );
@@ -203,10 +225,22 @@ mod tests {
     #[test]
     fn band_specs() {
         let b = parse_band(&format!("c8:0f:10:00:00:01,{KEY},mb5"), 1).unwrap();
-        assert_eq!(b.mac, [0xc8, 0x0f, 0x10, 0, 0, 1]);
+        assert_eq!(b.mac, Mac::new([0xc8, 0x0f, 0x10, 0, 0, 1]));
         assert_eq!(b.model, Model::Mb5);
         let b = parse_band(&format!("C8-0F-10-00-00-02,0x{KEY}"), 1).unwrap();
         assert_eq!(b.model, Model::Mb4);
+        assert_eq!(b.faults, Faults::default());
+        let b = parse_band(
+            &format!("C8:0F:10:00:00:03,{KEY},mb4,busy,not-worn,clock=-120"),
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            b.faults.fetch_answer_always,
+            Some(FetchAnswer::ActivityRunning)
+        );
+        assert!(b.faults.not_worn);
+        assert_eq!(b.clock_error, Duration::hours(-2));
     }
 
     #[test]
@@ -216,6 +250,7 @@ mod tests {
             format!("C8:0F:10:00:00:01,{secret}"),
             format!("C8:0F:10:00:00,{KEY}"),
             format!("C8:0F:10:00:00:01,{KEY},mb9"),
+            format!("C8:0F:10:00:00:01,{KEY},mb4,sleepy"),
             "C8:0F:10:00:00:01".to_string(),
         ] {
             let e = parse_band(&spec, 2).unwrap_err();

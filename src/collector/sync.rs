@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::schedule::Job;
 use crate::config::{Device, UpdateMode};
 use crate::link::Link;
+use crate::mac::Mac;
 use crate::metrics::snapshot::MetricsState;
 use crate::protocol::datetime::quarters_from_offset_seconds;
 use crate::protocol::device_info::BandModel;
@@ -78,12 +79,9 @@ pub fn local_tz_quarters() -> i8 {
 
 /// Stores one record without letting cancellation cut it short: the write runs in its own task,
 /// so SIGTERM (which drops the sync future) still lets it finish.
-async fn store(sink: &Arc<Sink>, mac: &str, record: Record) -> Result<(), SinkError> {
+async fn store(sink: &Arc<Sink>, mac: Mac, record: Record) -> Result<(), SinkError> {
     let sink = Arc::clone(sink);
-    let rec = BandRecord {
-        mac: mac.to_string(),
-        record,
-    };
+    let rec = BandRecord { mac, record };
     match tokio::spawn(async move { sink.write(rec).await }).await {
         Ok(r) => r.map(|_| ()),
         Err(_) => Err(SinkError::Closed),
@@ -97,7 +95,7 @@ pub async fn sync_band(
     jobs: &[Job],
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
-    let mac = ctx.device.mac.as_str();
+    let mac = ctx.device.mac;
     let name = link.device_name().await;
     let opts = SessionOptions {
         heart_rate_timeout: ctx.heart_rate_wait,
@@ -123,7 +121,7 @@ pub async fn sync_band(
     match model {
         Some(m) => s.set_sample_size(m.sample_size()),
         None => tracing::warn!(
-            band = mac,
+            band = %mac,
             hardware_revision = hw.as_deref().unwrap_or("?"),
             "unknown band model; assuming 4-byte history samples (Mi Band 4)"
         ),
@@ -132,7 +130,7 @@ pub async fn sync_band(
     if ctx.want_static_info {
         let info = s.device_info().await?;
         tracing::info!(
-            band = mac,
+            band = %mac,
             model = model.map_or("unknown", BandModel::name),
             hardware = info.hardware_revision.as_deref().unwrap_or("?"),
             firmware = info.software_revision.as_deref().unwrap_or("?"),
@@ -172,7 +170,7 @@ pub async fn sync_band(
     if ctx.mode == UpdateMode::Charging && !battery.charging {
         // miband-dc's charging mode: only bands on the charger are synced. The other jobs count
         // as done so the band is looked at again only at the next battery interval.
-        tracing::debug!(band = mac, "not charging; skipped in charging mode");
+        tracing::debug!(band = %mac, "not charging; skipped in charging mode");
         report
             .done
             .extend([Job::Activity, Job::HeartRate, Job::TimeCheck]);
@@ -222,7 +220,7 @@ pub async fn sync_band(
         if c.corrected {
             // The very value stored in ts_drift, so the log and the database agree on the sign.
             tracing::info!(
-                band = mac,
+                band = %mac,
                 drift_seconds = r.drift_seconds,
                 "band clock corrected: {}",
                 drift_words(r.drift_seconds)
@@ -251,7 +249,7 @@ pub async fn sync_band(
                     .update_band(mac, |b| b.counters.heart_rate_no_reading += 1);
                 report.heart_rate_missing = true;
                 tracing::info!(
-                    band = mac,
+                    band = %mac,
                     "no heart-rate reading: the band did not answer the measurement (not worn, or on the charger); nothing stored"
                 );
             }
@@ -262,7 +260,7 @@ pub async fn sync_band(
 }
 
 fn finish(ctx: &SyncContext<'_>, report: SyncReport, started: Instant) -> SyncReport {
-    ctx.metrics.update_band(&ctx.device.mac, |b| {
+    ctx.metrics.update_band(ctx.device.mac, |b| {
         b.sync_finished(SystemTime::now(), started.elapsed())
     });
     report
@@ -276,7 +274,7 @@ async fn fetch(
     tz: i8,
     shift: Duration,
 ) -> Result<FetchSummary, SyncError> {
-    let mac = ctx.device.mac.as_str();
+    let mac = ctx.device.mac;
     let since: DateTime<Utc> = match ctx.sink.activity_cursor(mac).await {
         Ok(Some(last)) => last + Duration::minutes(1),
         Ok(None) => Utc::now() - FIRST_FETCH_WINDOW,
@@ -315,7 +313,7 @@ async fn fetch(
 }
 
 /// The fetch's outcome in words: what the band answered and what happens next.
-fn log_fetch(mac: &str, sum: &FetchSummary, shift: Duration) {
+fn log_fetch(mac: Mac, sum: &FetchSummary, shift: Duration) {
     let answer = match sum.refusal {
         Some((cmd, code)) => format!(
             "the band answered 10 {cmd:02x} {code:02x}: {}",
@@ -325,26 +323,26 @@ fn log_fetch(mac: &str, sum: &FetchSummary, shift: Duration) {
     };
     if sum.future_dropped > 0 {
         tracing::warn!(
-            band = mac,
+            band = %mac,
             dropped = sum.future_dropped,
             "history minutes stamped in the future were not stored (band clock jumped during the sync)"
         );
     }
     if !shift.is_zero() {
         tracing::info!(
-            band = mac,
+            band = %mac,
             band_ahead_minutes = shift.num_minutes(),
             "band clock is off; history stamps moved back by the drift"
         );
     }
     match sum.outcome {
-        FetchOutcome::Ok => tracing::debug!(band = mac, samples = sum.samples, "history fetched"),
+        FetchOutcome::Ok => tracing::debug!(band = %mac, samples = sum.samples, "history fetched"),
         FetchOutcome::NoData => tracing::info!(
-            band = mac,
+            band = %mac,
             "no new history yet ({answer}); next fetch at the regular interval"
         ),
         FetchOutcome::Busy | FetchOutcome::Error => tracing::warn!(
-            band = mac,
+            band = %mac,
             samples = sum.samples,
             "history fetch not finished ({answer}); the other jobs went on, the fetch is retried with a backoff"
         ),

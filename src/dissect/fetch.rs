@@ -5,11 +5,17 @@ use serde_json::{json, Value};
 use super::DissectError;
 use crate::protocol::fetch::FetchReply;
 
-/// `{"response","ok","count"?,"start"?}`: `count` and `start` only on a successful start, `start`
+/// `{"response","ok","code","meaning","count"?,"start"?}`: the status byte and what real bands
+/// mean by it (docs/real-bands.md §1); `count` and `start` only on a successful start, `start`
 /// in RFC 3339 with the zone the band announced (sample 0 of the transfer is at that minute).
 pub fn fetch_control(b: &[u8]) -> Result<Value, DissectError> {
     let r = FetchReply::decode(b)?;
-    let mut v = json!({ "response": r.name(), "ok": r.ok() });
+    let mut v = json!({
+        "response": r.name(),
+        "ok": r.ok(),
+        "code": b[2],
+        "meaning": r.meaning(),
+    });
     if let FetchReply::Started { count, start } = r {
         v["count"] = json!(count);
         v["start"] = json!(start.to_fixed().to_rfc3339());
@@ -24,12 +30,25 @@ mod tests {
     #[test]
     fn failures_and_acks() {
         let s = |b: &[u8]| fetch_control(b).unwrap().to_string();
-        assert_eq!(s(&[0x10, 0x01, 0x02]), r#"{"response":"start","ok":false}"#);
-        assert_eq!(s(&[0x10, 0x02, 0x04]), r#"{"response":"done","ok":false}"#);
-        assert_eq!(s(&[0x10, 0x03, 0x01]), r#"{"response":"ack","ok":true}"#);
+        assert_eq!(
+            s(&[0x10, 0x01, 0x02]),
+            r#"{"response":"start","ok":false,"code":2,"meaning":"nothing to fetch (no new data yet)"}"#
+        );
+        assert_eq!(
+            s(&[0x10, 0x02, 0x04]),
+            r#"{"response":"done","ok":false,"code":4,"meaning":"no more data"}"#
+        );
+        assert_eq!(
+            s(&[0x10, 0x01, 0x07]),
+            r#"{"response":"start","ok":false,"code":7,"meaning":"an activity (workout) is running on the band"}"#
+        );
+        assert_eq!(
+            s(&[0x10, 0x03, 0x01]),
+            r#"{"response":"ack","ok":true,"code":1,"meaning":"ok"}"#
+        );
         assert_eq!(
             s(&[0x10, 0x07, 0x01]),
-            r#"{"response":"unknown","ok":true}"#
+            r#"{"response":"unknown","ok":true,"code":1,"meaning":"ok"}"#
         );
         assert!(fetch_control(&[0x10, 0x01, 0x01, 0x00]).is_err());
     }

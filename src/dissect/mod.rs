@@ -5,6 +5,7 @@
 mod activity;
 mod auth;
 mod fetch;
+mod host;
 mod raw;
 mod status;
 
@@ -18,6 +19,7 @@ use crate::protocol::DecodeError;
 pub use activity::activity;
 pub use auth::auth;
 pub use fetch::fetch_control;
+pub use host::{auth_command, fetch_command, heart_rate_control, pnp_id, system_id};
 pub use raw::raw;
 pub use status::{battery, heart_rate, steps, time};
 
@@ -40,11 +42,21 @@ pub enum Kind {
     Auth,
     /// Raw sensor packet from 0x0002.
     Raw,
+    /// Host → band write on the fetch control 0x0004.
+    FetchCommand,
+    /// Host → band write on the auth characteristic 0x0009.
+    AuthCommand,
+    /// Host → band write on the heart-rate control point 0x2A39.
+    HeartRateControl,
+    /// System ID 0x2A23.
+    SystemId,
+    /// PnP ID 0x2A50.
+    PnpId,
 }
 
 impl Kind {
     /// Every kind, in the order `--help` lists them.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Battery,
         Kind::Steps,
         Kind::Time,
@@ -53,6 +65,11 @@ impl Kind {
         Kind::Activity,
         Kind::Auth,
         Kind::Raw,
+        Kind::FetchCommand,
+        Kind::AuthCommand,
+        Kind::HeartRateControl,
+        Kind::SystemId,
+        Kind::PnpId,
     ];
 
     /// The name users type on the command line.
@@ -66,6 +83,11 @@ impl Kind {
             Kind::Activity => "activity",
             Kind::Auth => "auth",
             Kind::Raw => "raw",
+            Kind::FetchCommand => "fetch-command",
+            Kind::AuthCommand => "auth-command",
+            Kind::HeartRateControl => "heart-rate-control",
+            Kind::SystemId => "system-id",
+            Kind::PnpId => "pnp-id",
         }
     }
 
@@ -117,6 +139,9 @@ pub enum DissectError {
         /// The sample size used.
         size: usize,
     },
+    /// Bytes the host writes, given as something the band sends.
+    #[error("{0}")]
+    NotAMeasurement(String),
 }
 
 /// Dissects `packets` as `kind`. Activity keeps the packets apart; every other kind treats them
@@ -137,6 +162,11 @@ pub fn dissect(kind: Kind, packets: &[Vec<u8>], opts: &Options) -> Result<Value,
         Kind::FetchControl => fetch_control(&bytes),
         Kind::Auth => auth(&bytes, opts.key.as_ref()),
         Kind::Raw => raw(&bytes),
+        Kind::FetchCommand => fetch_command(&bytes),
+        Kind::AuthCommand => auth_command(&bytes),
+        Kind::HeartRateControl => heart_rate_control(&bytes),
+        Kind::SystemId => system_id(&bytes),
+        Kind::PnpId => pnp_id(&bytes),
         Kind::Activity => activity(packets, opts.sample_size, opts.start),
     }
 }

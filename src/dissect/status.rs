@@ -47,7 +47,15 @@ pub fn time(b: &[u8]) -> Result<Value, DissectError> {
 }
 
 /// Heart-rate measurement (0x2A37): `{"bpm"}`, `null` for the band's "no reading" 0.
+/// A heart-rate control write (`15 02 01`) is refused: read as a measurement it would be 258 bpm.
 pub fn heart_rate(b: &[u8]) -> Result<Value, DissectError> {
+    if let Ok(cmd) = crate::protocol::heart_rate::HrCommand::decode(b) {
+        return Err(DissectError::NotAMeasurement(format!(
+            "heart-rate: {} is a heart-rate control write ({cmd:?}), not a measurement (a \
+             measurement is 00 BPM); use `heart-rate-control`",
+            hex::encode(b)
+        )));
+    }
     Ok(json!({ "bpm": decode_measurement(b)? }))
 }
 
