@@ -27,7 +27,11 @@ const PLAIN: &str = "C8:0F:10:CC:00:04";
 
 fn band(model: Model, last: u8, tweak: impl FnOnce(&mut BandOptions)) -> EmulatedBand {
     let mac = [0xC8, 0x0F, 0x10, 0xCC, 0x00, last];
-    let mut o = BandOptions::new(model, mac, AuthKey::from_hex(KEY).unwrap());
+    let mut o = BandOptions::new(
+        model,
+        miband::mac::Mac::new(mac),
+        AuthKey::from_hex(KEY).unwrap(),
+    );
     o.history = chrono::Duration::hours(6);
     o.tz_quarters = miband::collector::sync::local_tz_quarters();
     tweak(&mut o);

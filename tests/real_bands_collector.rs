@@ -20,6 +20,7 @@ use miband::emulator::link::{Clock, EmulatedBand};
 use miband::emulator::model::Model;
 use miband::emulator::Person;
 use miband::link::Link;
+use miband::mac::Mac;
 use miband::metrics::snapshot::{BandSnapshot, MetricsState};
 use miband::protocol::fetch::FetchOutcome;
 use miband::protocol::key::AuthKey;
@@ -30,8 +31,8 @@ fn key(n: u8) -> AuthKey {
     AuthKey::from_bytes([n; 16])
 }
 
-fn mac(n: u8) -> String {
-    format!("C8:0F:10:00:0A:{n:02X}")
+fn mac(n: u8) -> Mac {
+    Mac::new([0xC8, 0x0F, 0x10, 0, 0x0A, n])
 }
 
 fn device(n: u8) -> Device {
@@ -44,7 +45,11 @@ fn device(n: u8) -> Device {
 }
 
 fn emulated(n: u8, model: Model, tweak: impl FnOnce(&mut BandOptions)) -> EmulatedBand {
-    let mut o = BandOptions::new(model, [0xC8, 0x0F, 0x10, 0, 0x0A, n], key(n));
+    let mut o = BandOptions::new(
+        model,
+        miband::mac::Mac::new([0xC8, 0x0F, 0x10, 0, 0x0A, n]),
+        key(n),
+    );
     o.history = chrono::Duration::hours(12);
     o.round_cap = 400;
     o.tz_quarters = miband::collector::sync::local_tz_quarters();
@@ -58,19 +63,19 @@ fn emulated(n: u8, model: Model, tweak: impl FnOnce(&mut BandOptions)) -> Emulat
 /// Counts connections per band, so a test can show there was no reconnect.
 struct CountingRadio {
     inner: SimRadio,
-    connects: HashMap<String, AtomicU32>,
+    connects: HashMap<Mac, AtomicU32>,
 }
 
 impl CountingRadio {
-    fn connects(&self, mac: &str) -> u32 {
-        self.connects[mac].load(Ordering::SeqCst)
+    fn connects(&self, mac: Mac) -> u32 {
+        self.connects[&mac].load(Ordering::SeqCst)
     }
 }
 
 #[async_trait]
 impl Radio for CountingRadio {
-    async fn connect(&self, mac: &str) -> Result<Box<dyn Link>, ConnectError> {
-        if let Some(c) = self.connects.get(mac) {
+    async fn connect(&self, mac: Mac) -> Result<Box<dyn Link>, ConnectError> {
+        if let Some(c) = self.connects.get(&mac) {
             c.fetch_add(1, Ordering::SeqCst);
         }
         self.inner.connect(mac).await
@@ -156,8 +161,8 @@ async fn once(w: &World, radio: Arc<dyn Radio>, metrics: &MetricsState) -> RunSu
     .expect("the run finished")
 }
 
-async fn count(c: &tokio_postgres::Client, sql: &str, mac: &str) -> i64 {
-    c.query_one(sql, &[&mac]).await.unwrap().get(0)
+async fn count(c: &tokio_postgres::Client, sql: &str, mac: Mac) -> i64 {
+    c.query_one(sql, &[&mac.to_string()]).await.unwrap().get(0)
 }
 
 const ACTIVITY_ROWS: &str = "SELECT count(*) FROM activityrecord a JOIN mibandrecord m \
@@ -167,7 +172,7 @@ const HEART_ROWS: &str = "SELECT count(*) FROM heartraterecord h JOIN mibandreco
 const BATTERY_ROWS: &str = "SELECT count(*) FROM batteryinforecord b JOIN mibandrecord m \
                             ON m.id = b.dev_id WHERE m.mac = $1";
 
-fn snap(metrics: &MetricsState, mac: &str) -> BandSnapshot {
+fn snap(metrics: &MetricsState, mac: Mac) -> BandSnapshot {
     metrics
         .snapshot()
         .bands
@@ -232,52 +237,53 @@ async fn refused_fetches_and_silent_heart_rate_are_outcomes_not_failures() {
 
     for (n, _) in &bands {
         let m = mac(*n);
-        let s = snap(&metrics, &m);
+        let s = snap(&metrics, m);
         assert_eq!(s.counters.connection_failures, 0, "band {n}");
         assert_eq!(s.counters.auth_failures, 0, "band {n}");
         assert!(s.last_sync.is_some(), "band {n}: the sync succeeded");
-        assert_eq!(count(&c, BATTERY_ROWS, &m).await, 1, "band {n}: one sync");
+        assert_eq!(count(&c, BATTERY_ROWS, m).await, 1, "band {n}: one sync");
         if *n != 2 && *n != 4 {
             assert_eq!(
-                radio.connects(&m),
+                radio.connects(m),
                 1,
                 "band {n}: no reconnect before its next job"
             );
         }
     }
-    let fetches = |n: u8, o: FetchOutcome| snap(&metrics, &mac(n)).counters.fetches(o);
+    let fetches = |n: u8, o: FetchOutcome| snap(&metrics, mac(n)).counters.fetches(o);
     assert_eq!(fetches(1, FetchOutcome::NoData), 1);
-    assert_eq!(count(&c, ACTIVITY_ROWS, &mac(1)).await, 0);
+    assert_eq!(count(&c, ACTIVITY_ROWS, mac(1)).await, 0);
     // Busy: retried with a growing backoff, every time a successful sync of the fetch alone.
-    let busy = radio.connects(&mac(2));
+    let busy = radio.connects(mac(2));
     assert!((2..=4).contains(&busy), "busy band connected {busy} times");
     assert_eq!(fetches(2, FetchOutcome::Busy), u64::from(busy));
-    assert_eq!(count(&c, ACTIVITY_ROWS, &mac(2)).await, 0);
+    assert_eq!(count(&c, ACTIVITY_ROWS, mac(2)).await, 0);
     assert_eq!(
-        count(&c, HEART_ROWS, &mac(2)).await,
+        count(&c, HEART_ROWS, mac(2)).await,
         1,
         "heart rate measured once"
     );
     // `10 02 04` after data: that round was dropped, not stored half.
     assert_eq!(fetches(3, FetchOutcome::NoData), 1);
-    assert_eq!(count(&c, ACTIVITY_ROWS, &mac(3)).await, 0);
+    assert_eq!(count(&c, ACTIVITY_ROWS, mac(3)).await, 0);
     // A fetch error is retried after the backoff (the fault fired once): then stored.
     assert_eq!(fetches(4, FetchOutcome::Error), 1);
-    assert_eq!(radio.connects(&mac(4)), 2);
+    assert_eq!(radio.connects(mac(4)), 2);
     assert_eq!(fetches(4, FetchOutcome::Ok), 1);
-    assert!(count(&c, ACTIVITY_ROWS, &mac(4)).await >= 700);
+    assert!(count(&c, ACTIVITY_ROWS, mac(4)).await >= 700);
     assert_eq!(fetches(6, FetchOutcome::NoData), 1);
     // Not worn: history stored, no heart-rate row (absent, never 0), counted separately.
-    assert!(count(&c, ACTIVITY_ROWS, &mac(5)).await >= 700);
+    assert!(count(&c, ACTIVITY_ROWS, mac(5)).await >= 700);
     assert_eq!(fetches(5, FetchOutcome::Ok), 1);
-    assert_eq!(count(&c, HEART_ROWS, &mac(5)).await, 0);
-    assert_eq!(snap(&metrics, &mac(5)).counters.heart_rate_no_reading, 1);
-    assert_eq!(snap(&metrics, &mac(5)).readings.heart_rate_bpm, None);
-    assert_eq!(snap(&metrics, &mac(1)).counters.heart_rate_no_reading, 0);
+    assert_eq!(count(&c, HEART_ROWS, mac(5)).await, 0);
+    assert_eq!(snap(&metrics, mac(5)).counters.heart_rate_no_reading, 1);
+    assert_eq!(snap(&metrics, mac(5)).readings.heart_rate_bpm, None);
+    assert_eq!(snap(&metrics, mac(1)).counters.heart_rate_no_reading, 0);
 }
 
 /// Per band: (rows, distinct minutes, span in minutes, last minute) of activityrecord.
-async fn minutes(c: &tokio_postgres::Client, mac: &str) -> (i64, i64, i64, DateTime<Utc>) {
+async fn minutes(c: &tokio_postgres::Client, mac: Mac) -> (i64, i64, i64, DateTime<Utc>) {
+    let mac = mac.to_string();
     let r = c
         .query_one(
             "SELECT count(*), count(DISTINCT a.ts),
@@ -322,7 +328,7 @@ async fn band_clocks_off_or_rezoned_give_every_minute_once() {
     let c = w.pg.connect_superuser("miband").await.unwrap();
     for ((n, b), held) in bands.iter().zip(&held) {
         let m = mac(*n);
-        let (rows, distinct, span, last) = minutes(&c, &m).await;
+        let (rows, distinct, span, last) = minutes(&c, m).await;
         assert_eq!(rows, distinct, "band {n}: duplicate minutes");
         assert_eq!(rows, span, "band {n}: missing minutes");
         assert!(last <= Utc::now(), "band {n}: a future minute {last}");
@@ -332,7 +338,7 @@ async fn band_clocks_off_or_rezoned_give_every_minute_once() {
             .query_one(
                 "SELECT min(a.ts) FROM activityrecord a JOIN mibandrecord m ON m.id = a.dev_id \
                  WHERE m.mac = $1",
-                &[&m],
+                &[&m.to_string()],
             )
             .await
             .unwrap()
@@ -342,7 +348,7 @@ async fn band_clocks_off_or_rezoned_give_every_minute_once() {
             .query(
                 "SELECT a.ts, a.category, a.intensity, a.steps FROM activityrecord a \
                  JOIN mibandrecord m ON m.id = a.dev_id WHERE m.mac = $1 ORDER BY a.ts",
-                &[&m],
+                &[&m.to_string()],
             )
             .await
             .unwrap();
@@ -368,7 +374,7 @@ async fn band_clocks_off_or_rezoned_give_every_minute_once() {
         // The clock was set.
         let off = b.with_band(|b| b.band_now(Utc::now()) - Utc::now());
         assert!(off.num_seconds().abs() <= 2, "band {n}: clock still {off}");
-        assert_eq!(snap(&metrics, &m).counters.connection_failures, 0);
+        assert_eq!(snap(&metrics, m).counters.connection_failures, 0);
     }
     // DST between syncs: band 3's clock is an hour on in local time (zone +1 h), same instant.
     let b3 = &bands[2].1;
@@ -388,7 +394,7 @@ async fn band_clocks_off_or_rezoned_give_every_minute_once() {
     let s = once(&w, Arc::new(sim), &metrics).await;
     assert_eq!((s.synced, s.failed), (3, 0));
     for (n, _) in &bands {
-        let (rows, distinct, span, last) = minutes(&c, &mac(*n)).await;
+        let (rows, distinct, span, last) = minutes(&c, mac(*n)).await;
         assert_eq!(
             rows, distinct,
             "band {n}: duplicate minutes after the second sync"

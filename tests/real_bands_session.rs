@@ -37,7 +37,7 @@ fn start_time() -> DateTime<Utc> {
 fn band(model: Model, tweak: impl FnOnce(&mut BandOptions)) -> EmulatedBand {
     let mut o = BandOptions::new(
         model,
-        [0x9B, 0xA5, 0xAD, 0xDA, 0x2E, 0xC1],
+        miband::mac::Mac::new([0x9B, 0xA5, 0xAD, 0xDA, 0x2E, 0xC1]),
         AuthKey::from_hex(KEY).unwrap(),
     );
     o.history = Duration::hours(6);
