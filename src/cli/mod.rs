@@ -5,6 +5,7 @@ pub mod collect;
 pub mod decode;
 pub mod emulate;
 pub mod grafana;
+pub mod manpages;
 
 /// Installs the log subscriber: `RUST_LOG` wins, else `-v`/`-q` pick the level. Logs go to stderr.
 pub fn init_logging(verbose: bool, quiet: bool) {
