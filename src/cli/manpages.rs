@@ -31,6 +31,10 @@ const SECTION1_EXTRA: &[(&str, &str)] = &[
     ),
 ];
 
+/// The sections of a page that has none of its own: the exit codes every `miband` subcommand
+/// follows (0 done, 1 failure, 2 usage) and where to look next.
+const GENERIC: &str = include_str!("../../packaging/man/generic.1.roff");
+
 /// The configuration file formats: file name and complete page.
 pub const SECTION5: &[(&str, &str)] = &[
     (
@@ -47,12 +51,12 @@ pub const SECTION5: &[(&str, &str)] = &[
     ),
 ];
 
-/// The hand-written sections of page `page` (e.g. `miband-dc`), if it has any.
-pub fn extra_sections(page: &str) -> Option<&'static str> {
+/// The hand-written sections of page `page` (e.g. `miband-dc`), or the generic ones.
+pub fn extra_sections(page: &str) -> &'static str {
     SECTION1_EXTRA
         .iter()
         .find(|(p, _)| *p == page)
-        .map(|(_, roff)| *roff)
+        .map_or(GENERIC, |(_, roff)| *roff)
 }
 
 /// Renders the section 1 page of `cmd` (named `page`): clap_mangen's sections in its order, with
@@ -77,9 +81,7 @@ pub fn render(page: &str, cmd: clap::Command) -> io::Result<Vec<u8>> {
     if has_after_help {
         man.render_extra_section(&mut out)?;
     }
-    if let Some(extra) = extra_sections(page) {
-        out.extend_from_slice(extra.as_bytes());
-    }
+    out.extend_from_slice(extra_sections(page).as_bytes());
     if has_version {
         man.render_version_section(&mut out)?;
     }
@@ -98,7 +100,7 @@ mod tests {
             }
         }
         for page in ["miband-dc", "miband-grafana"] {
-            let roff = extra_sections(page).unwrap();
+            let roff = extra_sections(page);
             assert!(roff.contains(".SH FILES"), "{page} lacks FILES");
             assert!(roff.contains(".SH ENVIRONMENT"), "{page} lacks ENVIRONMENT");
         }
@@ -112,6 +114,29 @@ mod tests {
             assert!(roff.starts_with(&title), "{file}: {title}");
             for section in [".SH NAME", ".SH DESCRIPTION", ".SH EXAMPLES", ".SH FILES"] {
                 assert!(roff.contains(section), "{file} lacks {section}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_page_says_its_exit_status_and_the_overview_names_every_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = super::super::app::write_assets(dir.path()).unwrap();
+        let overview = extra_sections("miband");
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "1"))
+        {
+            let page = std::fs::read_to_string(f).unwrap();
+            let name = f.file_stem().unwrap().to_str().unwrap();
+            assert!(page.contains(".SH \"EXIT STATUS\""), "{name}");
+            assert!(page.contains(".SH \"SEE ALSO\""), "{name}");
+            if name != "miband" {
+                let reference = format!("\\fB{}\\fR(1)", name.replace('-', "\\-"));
+                assert!(
+                    overview.contains(&reference),
+                    "miband(1) SEE ALSO lacks {name}"
+                );
             }
         }
     }
