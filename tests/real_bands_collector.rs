@@ -24,8 +24,8 @@ use miband::mac::Mac;
 use miband::metrics::snapshot::{BandSnapshot, MetricsState};
 use miband::protocol::fetch::FetchOutcome;
 use miband::protocol::key::AuthKey;
+use miband::shutdown::ShutdownTrigger;
 use miband::store::pgcluster::PgCluster;
-use tokio::sync::watch;
 
 fn key(n: u8) -> AuthKey {
     AuthKey::from_bytes([n; 16])
@@ -135,10 +135,17 @@ async fn run_for(
 ) -> RunSummary {
     let sink = open_sink(&w.cfg).unwrap();
     register_bands(metrics, &sink, &w.cfg.devices).await;
-    let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(run(w.cfg.clone(), opts, sink, metrics.clone(), radio, rx));
+    let (trigger, shutdown) = ShutdownTrigger::new();
+    let task = tokio::spawn(run(
+        w.cfg.clone(),
+        opts,
+        sink,
+        metrics.clone(),
+        radio,
+        shutdown,
+    ));
     tokio::time::sleep(for_how_long).await;
-    tx.send(true).unwrap();
+    trigger.trigger();
     tokio::time::timeout(Duration::from_secs(60), task)
         .await
         .expect("stopped")
@@ -148,14 +155,14 @@ async fn run_for(
 async fn once(w: &World, radio: Arc<dyn Radio>, metrics: &MetricsState) -> RunSummary {
     let sink = open_sink(&w.cfg).unwrap();
     register_bands(metrics, &sink, &w.cfg.devices).await;
-    let (_tx, rx) = watch::channel(false);
+    let (_trigger, shutdown) = ShutdownTrigger::new();
     let opts = RunOptions {
         once: true,
         ..RunOptions::default()
     };
     tokio::time::timeout(
         Duration::from_secs(120),
-        run(w.cfg.clone(), opts, sink, metrics.clone(), radio, rx),
+        run(w.cfg.clone(), opts, sink, metrics.clone(), radio, shutdown),
     )
     .await
     .expect("the run finished")
