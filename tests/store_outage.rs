@@ -273,3 +273,48 @@ async fn a_full_journal_is_an_error_not_an_acknowledgement() {
     assert!(!sink.stats().snapshot().db_up);
     assert_eq!(sink.stats().snapshot().journal_backlog, acked as u64);
 }
+
+/// Waits (bounded) until the probe's figure says `up`.
+async fn db_up_becomes(stats: &miband::store::sink::stats::SinkStats, up: bool, what: &str) {
+    for _ in 0..300 {
+        if stats.snapshot().db_up == up {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("db_up never became {up} after {what}");
+}
+
+#[tokio::test]
+async fn database_up_follows_a_stopped_and_a_frozen_server_while_idle() {
+    let pg = cluster().await;
+    let state = tempfile::tempdir().unwrap();
+    let opts = SinkOptions {
+        probe_timeout: Duration::from_millis(500),
+        ..eager()
+    };
+    let sink = Arc::new(Sink::open(socket_config(&pg), state.path(), opts).unwrap());
+    let stats = sink.stats();
+    sink.write(activity(BANDS[0], 0, 1)).await.unwrap();
+    assert!(stats.snapshot().db_up);
+    // No band writes from here on: only the probe can notice.
+    let probe = sink.spawn_probe(Duration::from_millis(200));
+    pg.stop().unwrap();
+    db_up_becomes(&stats, false, "the server stopped").await;
+    pg.start().unwrap();
+    db_up_becomes(&stats, true, "the server started").await;
+    // Frozen: connections stay open, nothing answers.
+    pg.signal_all("STOP").unwrap();
+    let frozen = async {
+        db_up_becomes(&stats, false, "the server froze").await;
+    };
+    let outcome = tokio::time::timeout(Duration::from_secs(30), frozen).await;
+    pg.signal_all("CONT").unwrap();
+    outcome.expect("probe stuck on a frozen server");
+    db_up_becomes(&stats, true, "the server thawed").await;
+    // Once shut down the figure stays 0 (the probe ends).
+    sink.shutdown().await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(!stats.snapshot().db_up);
+    assert!(probe.is_finished());
+}

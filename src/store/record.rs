@@ -122,15 +122,49 @@ pub struct InvalidRecord {
 }
 
 /// Longest text miband-dc's `VARCHAR(255)` columns hold.
-const MAX_TEXT_CHARS: usize = 255;
+pub const MAX_TEXT_CHARS: usize = 255;
+
+/// What a `VARCHAR(255)` column takes: at most 255 characters, no NUL (PostgreSQL refuses it).
+pub fn check_text(what: &'static str, v: &str) -> Result<(), InvalidRecord> {
+    if v.chars().count() > MAX_TEXT_CHARS {
+        return Err(InvalidRecord {
+            what,
+            detail: format!("longer than {MAX_TEXT_CHARS} characters"),
+        });
+    }
+    if v.contains('\0') {
+        return Err(InvalidRecord {
+            what,
+            detail: "containing a NUL character (PostgreSQL text cannot hold it)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Six two-digit hex groups separated by `:`, as devices.csv's addresses are stored.
+fn is_mac(s: &str) -> bool {
+    let groups: Vec<&str> = s.split(':').collect();
+    groups.len() == 6
+        && groups
+            .iter()
+            .all(|g| g.len() == 2 && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
 
 impl BandRecord {
     /// Checks everything the database would otherwise refuse, so invalid data fails here, loudly,
     /// instead of being journaled and replayed forever.
     pub fn validate(&self) -> Result<(), InvalidRecord> {
         let bad = |what, detail: String| Err(InvalidRecord { what, detail });
-        if self.mac.is_empty() || self.mac.chars().count() > MAX_TEXT_CHARS {
-            return bad("mac", format!("{:?} is empty or too long", self.mac));
+        if !is_mac(&self.mac) {
+            // A band's address comes from devices.csv, already checked; anything else here is a
+            // hand-made or damaged journal record and must not register a phantom band.
+            return bad(
+                "mac",
+                format!(
+                    "{:?} is not a Bluetooth address like AA:BB:CC:DD:EE:FF",
+                    self.mac.chars().take(40).collect::<String>()
+                ),
+            );
         }
         match &self.record {
             Record::Activity { .. }
@@ -150,16 +184,12 @@ impl BandRecord {
                 Ok(())
             }
             Record::BandName { name } => match name {
-                Some(n) if n.chars().count() > MAX_TEXT_CHARS => {
-                    bad("name", format!("longer than {MAX_TEXT_CHARS} characters"))
-                }
-                _ => Ok(()),
+                Some(n) => check_text("name", n),
+                None => Ok(()),
             },
             Record::StaticInfo(info) => {
                 for (what, v) in info.fields() {
-                    if v.chars().count() > MAX_TEXT_CHARS {
-                        return bad(what, format!("longer than {MAX_TEXT_CHARS} characters"));
-                    }
+                    check_text(what, v)?;
                 }
                 Ok(())
             }
@@ -313,5 +343,22 @@ mod tests {
         let mut no_mac = steps(1);
         no_mac.mac.clear();
         assert_eq!(no_mac.validate().unwrap_err().what, "mac");
+        for phantom in [
+            "phantom band",
+            "AA:BB:CC:DD:EE:FG",
+            "AA:BB:CC:DD:EE",
+            "AA-BB-CC-DD-EE-FF",
+        ] {
+            let mut r = steps(1);
+            r.mac = phantom.into();
+            assert_eq!(r.validate().unwrap_err().what, "mac", "{phantom}");
+        }
+        let mut lower = steps(1);
+        lower.mac = "aa:bb:cc:dd:ee:ff".into();
+        assert!(lower.validate().is_ok());
+        let nul = rec(Record::BandName {
+            name: Some("a\0b".into()),
+        });
+        assert!(nul.validate().unwrap_err().detail.contains("NUL"));
     }
 }
