@@ -125,7 +125,7 @@ async fn run_once(
     let cfg = config(&pg, devices, mode, state.path());
     let sink = open_sink(&cfg).unwrap();
     let metrics = MetricsState::new();
-    register_bands(&metrics, &cfg.devices);
+    register_bands(&metrics, &sink, &cfg.devices).await;
     let (_tx, rx) = watch::channel(false);
     let opts = RunOptions {
         once: true,
@@ -229,7 +229,7 @@ async fn a_crashed_band_worker_stops_the_service_with_a_failure_status() {
     );
     let sink = open_sink(&cfg).unwrap();
     let metrics = MetricsState::new();
-    register_bands(&metrics, &cfg.devices);
+    register_bands(&metrics, &sink, &cfg.devices).await;
     let (_tx, rx) = watch::channel(false);
     // Not --once: without the crash this run would go on for ever.
     let opts = RunOptions {

@@ -16,6 +16,10 @@ fn eager() -> SinkOptions {
         backoff_min: Duration::ZERO,
         backoff_max: Duration::ZERO,
         connect_timeout: Duration::from_secs(5),
+        // Order and exactly-once are under test here, not latency: on a loaded machine
+        // replaying ~300 records can outlast the default 5 s budget, after which a write is
+        // (correctly) journaled behind the backlog instead of committed.
+        replay_budget: Duration::from_secs(600),
         ..SinkOptions::default()
     }
 }
@@ -123,7 +127,14 @@ async fn outage_mid_sync_loses_and_duplicates_nothing() {
     let s = stats.snapshot();
     assert!(s.db_up);
     assert_eq!((s.journal_backlog, s.journal_bytes), (0, 0));
-    assert_eq!(s.samples_stored, 12 * batch as u64 * 2);
+    // A commit whose acknowledgement the stop cut off is journaled and replayed as "0 new": the
+    // rows are there exactly once (checked below) but the counter cannot know it inserted them.
+    let total = 12 * batch as u64 * 2;
+    assert!(
+        s.samples_stored <= total && s.samples_stored + 2 >= total,
+        "{} of {total}",
+        s.samples_stored
+    );
     assert_eq!(
         sink.activity_cursor(BANDS[1]).await.unwrap(),
         Some(minute_ts(12 * batch - 1))

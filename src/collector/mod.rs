@@ -6,6 +6,7 @@ pub mod schedule;
 pub mod simulate;
 pub mod sync;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use tokio::time::Instant;
 
 use crate::config::{Config, Device};
 use crate::metrics::snapshot::{BandLabels, BandSnapshot, MetricsState};
+use crate::store::band_id::{BandClaim, BandId};
 use crate::store::db_config::DbConfig;
 use crate::store::sink::{Sink, SinkOptions};
 use radio::{ConnectError, Radio};
@@ -83,27 +85,67 @@ struct Shared {
     stopping: AtomicBool,
 }
 
-/// The storage for a configuration.
-pub fn open_sink(config: &Config) -> Result<Arc<Sink>, crate::store::sink::SinkError> {
+/// The database settings of a configuration.
+pub fn db_config(config: &Config) -> DbConfig {
     let d = &config.settings.database;
-    let db = DbConfig {
+    DbConfig {
         host: d.host.clone(),
         port: d.port,
         dbname: d.name.clone(),
         user: d.user.clone(),
         password: d.password.expose().to_string(),
-    };
+    }
+}
+
+/// The storage for a configuration.
+pub fn open_sink(config: &Config) -> Result<Arc<Sink>, crate::store::sink::SinkError> {
     Ok(Arc::new(Sink::open(
-        db,
+        db_config(config),
         &config.settings.state_dir,
         SinkOptions::default(),
     )?))
 }
 
-/// Registers every band with the metrics state.
-pub fn register_bands(metrics: &MetricsState, devices: &[Device]) {
+/// Registers every band: with the storage, which numbers them by the rule of
+/// [`crate::store::band_id`] (logging "User N = MAC (name)" for each, and a warning where
+/// devices.csv and the database disagree), and with the metrics state, whose `id` label is that
+/// same User N. While the database is unreachable the label is devices.csv's id, which is the
+/// User N the band will get unless the database already knows it otherwise.
+pub async fn register_bands(metrics: &MetricsState, sink: &Sink, devices: &[Device]) {
+    let claims = devices
+        .iter()
+        .map(|d| BandClaim {
+            mac: d.mac.clone(),
+            wanted: BandId::from_csv_id(&d.id),
+        })
+        .collect();
+    let names = devices
+        .iter()
+        .map(|d| (d.mac.clone(), d.display_name().to_string()))
+        .collect();
+    sink.set_claims(claims, names).await;
+    let ids: HashMap<String, BandId> = match sink.register_claims().await {
+        Ok(Some(regs)) => regs
+            .into_iter()
+            .map(|r| (r.mac.to_ascii_uppercase(), r.id))
+            .collect(),
+        Ok(None) => {
+            tracing::warn!(
+                "database unreachable: bands are numbered by their devices.csv ids until it answers"
+            );
+            HashMap::new()
+        }
+        Err(e) => {
+            tracing::warn!("registering the bands: {e}");
+            HashMap::new()
+        }
+    };
     for d in devices {
-        metrics.add_band(BandLabels::from_device(d));
+        let mut labels = BandLabels::from_device(d);
+        if let Some(id) = ids.get(&d.mac.to_ascii_uppercase()) {
+            labels.id = id.to_string();
+        }
+        metrics.add_band(labels);
     }
 }
 
@@ -221,6 +263,7 @@ async fn band_worker(
         if jobs.is_empty() {
             continue;
         }
+        tracing::debug!(band = %device.mac, jobs = ?jobs, "connecting");
         let ok = match attempt(&shared, &device, &jobs, !static_info_stored, &mut shutdown).await {
             Ok(report) => {
                 static_info_stored |= report.static_info;
@@ -234,7 +277,13 @@ async fn band_worker(
             }
             Err(msg) => {
                 let wait = backoff.fail();
-                tracing::warn!(band = %device.mac, "{msg}; retrying in {} s", wait.as_secs());
+                match failure_note(shared.opts.once, stopping(&shared, &shutdown), wait) {
+                    Some(FailureNote::Retry(note)) => {
+                        tracing::warn!(band = %device.mac, "{msg}{note}")
+                    }
+                    Some(FailureNote::Final) => tracing::warn!(band = %device.mac, "{msg}"),
+                    None => tracing::info!(band = %device.mac, "sync interrupted: stopping"),
+                }
                 schedule.retry_after(Instant::now(), wait);
                 false
             }
@@ -242,6 +291,34 @@ async fn band_worker(
         if shared.opts.once || shared.stopping.load(Ordering::SeqCst) {
             return ok;
         }
+    }
+}
+
+fn stopping(shared: &Shared, shutdown: &watch::Receiver<bool>) -> bool {
+    shared.stopping.load(Ordering::SeqCst) || *shutdown.borrow()
+}
+
+/// What a failed sync's log line says about what happens next.
+#[derive(Debug, PartialEq, Eq)]
+enum FailureNote {
+    /// The band is tried again after the wait (the text to append).
+    Retry(String),
+    /// `--once`: there is no next time.
+    Final,
+}
+
+/// `None` when the failure is the collector stopping (SIGTERM): that is no band's fault and
+/// nothing will be retried.
+fn failure_note(once: bool, stopping: bool, wait: Duration) -> Option<FailureNote> {
+    if stopping {
+        None
+    } else if once {
+        Some(FailureNote::Final)
+    } else {
+        Some(FailureNote::Retry(format!(
+            "; retrying in {} s",
+            wait.as_secs()
+        )))
     }
 }
 
@@ -312,5 +389,22 @@ async fn wait_true(rx: &mut watch::Receiver<bool>) {
         if rx.changed().await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_running_collector_promises_a_retry() {
+        let wait = Duration::from_secs(30);
+        assert_eq!(
+            failure_note(false, false, wait),
+            Some(FailureNote::Retry("; retrying in 30 s".into()))
+        );
+        assert_eq!(failure_note(true, false, wait), Some(FailureNote::Final));
+        assert_eq!(failure_note(false, true, wait), None);
+        assert_eq!(failure_note(true, true, wait), None);
     }
 }
