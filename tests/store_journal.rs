@@ -52,7 +52,10 @@ fn records_survive_reopen_in_order_and_replayed_ones_are_removed() {
     let got: Vec<_> = all.iter().map(|e| e.record.clone()).collect();
     assert_eq!(got, written);
     assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
-    assert_eq!(j.activity_cursor(&MAC.to_lowercase()), Some(minute_ts(399)));
+    assert_eq!(
+        j.activity_cursor(MAC.to_lowercase().parse().unwrap()),
+        Some(minute_ts(399))
+    );
 
     // Replay the first 100: earlier segments go, the checkpoint survives a restart.
     let first_segments = segments(dir.path());
@@ -412,29 +415,37 @@ async fn damaged_journals_deliver_every_intact_record_to_postgresql() {
     assert_eq!(records_in_db(&pg, mac).await, all_but(200, &[]));
     drop(sink);
 
-    // 7. Journal records are input: a hand-made record for a phantom band is refused on replay.
+    // 7. Journal records are input: a hand-made record for a phantom band (no MAC) is never
+    //    replayed (it does not even parse: damage, quarantined), and one whose values a band
+    //    could not send (a 300-character name) is set aside in rejected.jsonl.
     let mac = "C8:0F:10:AA:00:08";
     let state = tempfile::tempdir().unwrap();
     journal_records(state.path(), mac, 5);
     let seg = segments(state.path()).pop().unwrap();
     let mut bytes = fs::read(&seg).unwrap();
-    for (seq, bad_mac) in [(6, "phantom band"), (7, "C8:0F:10:AA:00:0G")] {
-        let json = format!(
-            r#"{{"seq":{seq},"mac":"{bad_mac}","record":{{"kind":"battery","ts":"2023-11-14T22:14:00Z","level":50,"charging":false}}}}"#
-        );
+    let long = "n".repeat(300);
+    for json in [
+        format!(
+            r#"{{"seq":6,"mac":"{mac}","record":{{"kind":"band_name","name":"{long}"}}}}"#
+        ),
+        r#"{"seq":7,"mac":"phantom band","record":{"kind":"battery","ts":"2023-11-14T22:14:00Z","level":50,"charging":false}}"#.to_string(),
+        r#"{"seq":8,"mac":"C8:0F:10:AA:00:0G","record":{"kind":"battery","ts":"2023-11-14T22:14:00Z","level":50,"charging":false}}"#.to_string(),
+    ] {
         bytes.extend(miband::store::journal::frame::encode(json.as_bytes()));
     }
     fs::write(&seg, &bytes).unwrap();
     let sink = Sink::open(cfg.clone(), state.path(), sink_opts()).unwrap();
     assert_eq!(sink.flush().await.unwrap(), 0);
     assert_eq!(records_in_db(&pg, mac).await, all_but(5, &[]));
+    let s = sink.stats().snapshot();
     assert_eq!(
-        sink.stats().snapshot().records_rejected,
-        2,
-        "{:?}\n{}",
-        sink.stats().snapshot(),
+        (s.records_rejected, s.journal_damaged_regions),
+        (1, 1),
+        "{s:?}\n{}",
         logged(&logs)
     );
+    let rejected = fs::read_to_string(state.path().join("journal").join("rejected.jsonl")).unwrap();
+    assert!(rejected.contains(&long), "{rejected}");
     let c = pg.connect_superuser(store_support::DB).await.unwrap();
     let bands: i64 = c
         .query_one(

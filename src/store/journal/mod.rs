@@ -34,6 +34,7 @@ mod scan;
 use self::checkpoint::{read_checkpoint, write_checkpoint, Stored, MAX_PLAUSIBLE};
 use self::frame::Frame;
 use super::record::BandRecord;
+use crate::mac::Mac;
 
 /// Limits of a journal.
 #[derive(Debug, Clone, Copy)]
@@ -117,8 +118,8 @@ pub struct Journal {
     next_seq: u64,
     /// Where each record not yet marked done starts, oldest first.
     backlog: VecDeque<Position>,
-    /// Latest journaled minute per band (upper-case MAC), so fetching can resume past it.
-    activity_cursors: HashMap<String, DateTime<Utc>>,
+    /// Latest journaled minute per band, so fetching can resume past it.
+    activity_cursors: HashMap<Mac, DateTime<Utc>>,
     /// Damage found on open.
     damage: Damage,
 }
@@ -143,8 +144,8 @@ struct Found {
     seq: u64,
     segment: u64,
     offset: u64,
-    /// Upper-case MAC and newest minute of an activity record.
-    activity: Option<(String, DateTime<Utc>)>,
+    /// Band and newest minute of an activity record.
+    activity: Option<(Mac, DateTime<Utc>)>,
 }
 
 /// Where a record is: segment id and byte offset of its frame.
@@ -265,7 +266,7 @@ impl Journal {
                 seq: r.seq,
                 segment: id,
                 offset: r.offset as u64,
-                activity: r.activity.clone(),
+                activity: r.activity,
             });
         }
         let mut quarantined = true;
@@ -482,10 +483,8 @@ impl Journal {
 
     /// The latest minute journaled for this band since the journal was opened (its pending
     /// records included), to resume fetching after it while the database is unreachable.
-    pub fn activity_cursor(&self, mac: &str) -> Option<DateTime<Utc>> {
-        self.activity_cursors
-            .get(&mac.to_ascii_uppercase())
-            .copied()
+    pub fn activity_cursor(&self, mac: Mac) -> Option<DateTime<Utc>> {
+        self.activity_cursors.get(&mac).copied()
     }
 
     /// The journal directory.

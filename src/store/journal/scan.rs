@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::frame::{self, Frame};
 use super::JournalEntry;
+use crate::mac::Mac;
 use crate::store::record::{BandRecord, Record};
 
 /// An intact record in a segment.
@@ -18,8 +19,8 @@ pub(super) struct Intact {
     pub seq: u64,
     pub offset: usize,
     pub len: usize,
-    /// Upper-case MAC and newest minute, for an activity record.
-    pub activity: Option<(String, DateTime<Utc>)>,
+    /// Band and newest minute, for an activity record.
+    pub activity: Option<(Mac, DateTime<Utc>)>,
 }
 
 /// A byte range holding no intact record.
@@ -79,13 +80,13 @@ fn intact_at(bytes: &[u8], at: usize) -> Option<Intact> {
     })
 }
 
-/// The band (upper-case MAC) and newest minute of an activity record.
-pub(super) fn activity_max(record: &BandRecord) -> Option<(String, DateTime<Utc>)> {
+/// The band and newest minute of an activity record.
+pub(super) fn activity_max(record: &BandRecord) -> Option<(Mac, DateTime<Utc>)> {
     let Record::Activity { samples } = &record.record else {
         return None;
     };
     let max = samples.iter().map(|s| s.ts).max()?;
-    Some((record.mac.to_ascii_uppercase(), max))
+    Some((record.mac, max))
 }
 
 #[cfg(test)]
@@ -98,7 +99,7 @@ mod tests {
         let entry = JournalEntry {
             seq,
             record: BandRecord {
-                mac: "C8:0F:10:AA:BB:01".into(),
+                mac: Mac::new([0xC8, 0x0F, 0x10, 0xAA, 0xBB, 0x01]),
                 record: Record::Battery(BatteryReading {
                     ts: Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
                     level: 50,
