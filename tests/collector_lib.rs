@@ -18,8 +18,8 @@ use miband::mac::Mac;
 use miband::metrics::snapshot::MetricsState;
 use miband::protocol::activity::ActivitySample;
 use miband::protocol::key::AuthKey;
+use miband::shutdown::ShutdownTrigger;
 use miband::store::pgcluster::PgCluster;
-use tokio::sync::watch;
 
 /// A wearer whose battery is (or is not) on the charger.
 struct OnCharger(bool);
@@ -127,7 +127,7 @@ async fn run_once(
     let sink = open_sink(&cfg).unwrap();
     let metrics = MetricsState::new();
     register_bands(&metrics, &sink, &cfg.devices).await;
-    let (_tx, rx) = watch::channel(false);
+    let (_trigger, shutdown) = ShutdownTrigger::new();
     let opts = RunOptions {
         once: true,
         ..RunOptions::default()
@@ -135,7 +135,7 @@ async fn run_once(
     let radio = Arc::new(SimRadio::new(bands));
     let summary = tokio::time::timeout(
         Duration::from_secs(120),
-        run(cfg, opts, sink, metrics.clone(), radio, rx),
+        run(cfg, opts, sink, metrics.clone(), radio, shutdown),
     )
     .await
     .expect("the run finished");
@@ -231,7 +231,7 @@ async fn a_crashed_band_worker_stops_the_service_with_a_failure_status() {
     let sink = open_sink(&cfg).unwrap();
     let metrics = MetricsState::new();
     register_bands(&metrics, &sink, &cfg.devices).await;
-    let (_tx, rx) = watch::channel(false);
+    let (_trigger, rx) = ShutdownTrigger::new();
     // Not --once: without the crash this run would go on for ever.
     let opts = RunOptions {
         once: false,

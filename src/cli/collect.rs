@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use tokio::sync::watch;
 
 use crate::collector::{self, radio::Radio, simulate, RunOptions};
 use crate::config;
 use crate::metrics::snapshot::MetricsState;
+use crate::shutdown::ShutdownTrigger;
 use crate::store::band_id::{self, BandClaim, BandId};
 
 /// Arguments, the historic miband-dc ones included (`-d`, `-c`, `-v`, `-q`).
@@ -254,12 +254,13 @@ async fn serve(
         }
     };
     tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let (trigger, shutdown) = ShutdownTrigger::new();
+    let trigger = Arc::new(trigger);
     let server = {
-        let mut rx = stop_rx.clone();
+        let mut stop = shutdown.clone();
         let m = metrics.clone();
         tokio::spawn(crate::metrics::server::serve(listener, m, async move {
-            let _ = rx.wait_for(|s| *s).await;
+            stop.recv().await;
         }))
     };
 
@@ -281,19 +282,19 @@ async fn serve(
     };
 
     tokio::spawn({
-        let tx = stop_tx.clone();
+        let trigger = Arc::clone(&trigger);
         async move {
             signals.wait().await;
             tracing::info!("stopping: finishing the write in progress");
-            let _ = tx.send(true);
+            trigger.trigger();
         }
     });
     let opts = RunOptions {
         once,
         ..RunOptions::default()
     };
-    let summary = collector::run(cfg, opts, sink, metrics, radio, stop_rx).await;
-    let _ = stop_tx.send(true);
+    let summary = collector::run(cfg, opts, sink, metrics, radio, shutdown).await;
+    trigger.trigger();
     replayer.abort();
     probe.abort();
     let _ = server.await;
