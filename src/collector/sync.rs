@@ -14,7 +14,7 @@ use crate::metrics::snapshot::MetricsState;
 use crate::protocol::datetime::quarters_from_offset_seconds;
 use crate::protocol::device_info::BandModel;
 use crate::protocol::fetch::{status_meaning, FetchOutcome};
-use crate::session::{FetchSummary, Session, SessionError, SessionOptions};
+use crate::session::{FetchSummary, Session, SessionError, SessionOptions, SinkStop};
 use crate::shutdown::Shutdown;
 use crate::store::record::{
     BandRecord, BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
@@ -289,13 +289,13 @@ async fn fetch(
             async move {
                 store(ctx.sink, mac, Record::Activity { samples: batch })
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(SinkStop::failed)?;
                 ctx.metrics
                     .update_band(mac, |b| b.counters.samples_stored += n);
                 if ctx.shutdown.is_shutdown() {
                     // Durable, but not acknowledged: the band sends it again next time and the
                     // cursor skips what is stored.
-                    return Err("stopping".to_string());
+                    return Err(SinkStop::Stopping);
                 }
                 Ok(())
             }
@@ -303,7 +303,7 @@ async fn fetch(
         .await;
     let sum = match summary {
         Ok(sum) => sum,
-        Err(SessionError::Sink(m)) if m == "stopping" => return Err(SyncError::Stopping),
+        Err(SessionError::Sink(SinkStop::Stopping)) => return Err(SyncError::Stopping),
         Err(e) => return Err(e.into()),
     };
     ctx.metrics

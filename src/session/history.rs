@@ -11,7 +11,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Session, SessionError};
+use super::{Session, SessionError, SinkStop};
 use crate::link::WriteKind;
 use crate::protocol::activity::TimedSample;
 use crate::protocol::datetime::BandDateTime;
@@ -67,7 +67,7 @@ impl Session<'_> {
     ) -> Result<FetchSummary, SessionError>
     where
         F: FnMut(Vec<TimedSample>) -> Fut,
-        Fut: Future<Output = Result<(), String>>,
+        Fut: Future<Output = Result<(), SinkStop>>,
     {
         self.fetch_history_shifted(since, tz_quarters, Duration::zero(), now, sink)
             .await
@@ -88,7 +88,7 @@ impl Session<'_> {
     ) -> Result<FetchSummary, SessionError>
     where
         F: FnMut(Vec<TimedSample>) -> Fut,
-        Fut: Future<Output = Result<(), String>>,
+        Fut: Future<Output = Result<(), SinkStop>>,
     {
         let mut summary = FetchSummary::default();
         let mut cursor = since;
@@ -153,7 +153,7 @@ impl Session<'_> {
             }
             let n = fresh.len() as u64;
             if n > 0 {
-                sink(fresh).await.map_err(SessionError::Sink)?;
+                sink(fresh).await?;
             }
             self.ack().await?;
             summary.rounds += 1;
