@@ -17,6 +17,8 @@
 //!   journal while it is away) — and only then acknowledges the band.
 //! - **Grafana.** [`provision`] reads only its configuration, the database and the templates,
 //!   and writes Grafana's provisioning files and the MagicMirror snippet.
+//! - **Other apps.** [`import`] reads the Mi Fit / Zepp Life and Gadgetbridge SQLite databases
+//!   (keys, history into [`store`]); [`export`] writes history back out as CSV or JSON lines.
 //! - **Front ends.** [`cli`] holds one file per subcommand; the binaries only dispatch to it.
 #![forbid(unsafe_code)]
 
@@ -28,7 +30,10 @@ pub mod collector;
 pub mod config;
 pub mod dissect;
 pub mod emulator;
+pub mod export;
+pub mod import;
 pub mod link;
+pub mod mac;
 pub mod metrics;
 pub mod protocol;
 pub mod provision;
