@@ -96,7 +96,7 @@ fn metrics_10_bands(c: &mut Criterion) {
     group.bench_function("body_after_a_change", |b| {
         b.iter(|| {
             steps += 1;
-            state.update_band(&mac(1), |s| s.readings.steps = Some(steps));
+            state.update_band(mac(1), |s| s.readings.steps = Some(steps));
             exporter.body(Format::OpenMetrics)
         })
     });

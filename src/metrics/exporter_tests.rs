@@ -243,7 +243,9 @@ fn renders_once_per_change_of_state_not_per_scrape() {
     exporter.body(Format::Text);
     assert_eq!(exporter.renders(), renders);
     // A real change shows at the next scrape.
-    state.update_band("C8:0F:10:00:00:01", |b| b.readings.steps = Some(4242));
+    state.update_band("C8:0F:10:00:00:01".parse().unwrap(), |b| {
+        b.readings.steps = Some(4242)
+    });
     let text = exporter.body(Format::Text);
     assert_eq!(exporter.renders(), renders + 1);
     let text = std::str::from_utf8(&text).unwrap();

@@ -323,7 +323,7 @@ mod tests {
         state.add_band(labels("AA:00:00:00:00:01"));
         let g1 = state.generation();
         assert!(g1 > g0);
-        state.update_band("AA:00:00:00:00:01", |b| b.readings.steps = Some(1));
+        state.update_band(m("AA:00:00:00:00:01"), |b| b.readings.steps = Some(1));
         let g2 = state.generation();
         assert!(g2 > g1);
         state.set_database_up(true);

@@ -38,10 +38,10 @@ fn mapping_warnings(
         return Vec::new();
     };
     let parsed = crate::config::parse_devices_text(&path, &text, false);
-    let devices: Vec<(String, String)> = parsed
+    let devices: Vec<(crate::mac::Mac, String)> = parsed
         .devices
         .iter()
-        .map(|d| (d.mac.clone(), d.id.clone()))
+        .map(|d| (d.mac, d.id.clone()))
         .collect();
     let mapping: Vec<band_id::MappedBand> = bands
         .iter()
