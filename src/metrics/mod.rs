@@ -10,5 +10,7 @@ pub mod sync_histogram;
 
 pub use exporter::Exporter;
 pub use format::{Format, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
-pub use server::serve;
-pub use snapshot::{BandCounters, BandLabels, BandSnapshot, MetricsState, Readings, StateSnapshot};
+pub use server::{serve, serve_with, ServerLimits};
+pub use snapshot::{
+    BandCounters, BandLabels, BandSnapshot, JournalHealth, MetricsState, Readings, StateSnapshot,
+};

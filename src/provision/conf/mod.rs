@@ -128,6 +128,9 @@ pub fn load(path: &Path) -> Result<Config, super::error::Error> {
 
 /// Parses and validates the text of `path`.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    // A byte-order mark, as Windows editors write, is not part of the first key (the
+    // collector's files accept it the same way, see config::source).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (assignments, syntax) = shellvars::parse(text);
     let mut problems: Vec<Problem> = syntax
         .into_iter()
@@ -208,6 +211,12 @@ mod tests {
             e.contains(":6: TIMEZONE: expected the household's time zone"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let c = parse(&format!("\u{feff}{ARCO}"), Path::new("x.conf")).unwrap();
+        assert_eq!(c.db.name, "miband");
     }
 
     #[test]
