@@ -46,7 +46,7 @@ fn mac(s: &str) -> [u8; 6] {
 
 fn band(model: Model, address: &str) -> EmulatedBand {
     let m = mac(address);
-    let mut o = BandOptions::new(model, m, AuthKey::from_hex(KEY).unwrap());
+    let mut o = BandOptions::new(model, m.into(), AuthKey::from_hex(KEY).unwrap());
     o.history = Duration::hours(2);
     o.tz_quarters = 0;
     o.one_shot_delay = Duration::milliseconds(500);
@@ -94,7 +94,10 @@ fn fixture() -> &'static Fixture {
 }
 
 fn emulated(address: &str) -> &'static EmulatedBand {
-    fixture().emu.band(address).expect("band in fixture")
+    fixture()
+        .emu
+        .band(address.parse().unwrap())
+        .expect("band in fixture")
 }
 
 /// `miband ARGS` on the fixture's bus with `MIBAND_AUTH_KEY=key`.

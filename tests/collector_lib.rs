@@ -127,7 +127,7 @@ async fn run_once(
 /// [`run_once`] with `heart_rate_measurement_interval` set.
 async fn run_once_with(
     devices: Vec<Device>,
-    bands: HashMap<String, EmulatedBand>,
+    bands: HashMap<Mac, EmulatedBand>,
     mode: UpdateMode,
     hr_interval: Option<u8>,
 ) -> (PgCluster, RunSummary, MetricsState) {

@@ -72,7 +72,10 @@ async fn scan(args: Args) -> Result<(), CliError> {
     let rows: Vec<Row> = seen
         .into_iter()
         .map(|s| Row {
-            id: known.iter().find(|d| d.mac == s.mac).map(|d| d.id.clone()),
+            id: known
+                .iter()
+                .find(|d| d.mac.to_string() == s.mac)
+                .map(|d| d.id.clone()),
             mac: s.mac,
             name: s.name,
             rssi: s.rssi,

@@ -112,7 +112,7 @@ pub async fn sync_band(
     if let Some(i) = ctx.hr_interval {
         crate::action::configure(&mut s, &BandSetting::HeartRateInterval(i)).await?;
         tracing::info!(
-            band = mac,
+            band = %mac,
             minutes = i.minutes(),
             "all-day heart-rate interval set"
         );
