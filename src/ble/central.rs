@@ -102,8 +102,7 @@ impl BleCentral {
     /// (e.g. `miband-dc`): a band talks to one central at a time, and two programs sharing the
     /// connection would interleave their sessions.
     pub async fn held_elsewhere(&self, mac: Mac) -> bool {
-        let addr = BDAddr::from(*mac.as_bytes());
-        match self.known(addr).await {
+        match self.known(BDAddr::from(*mac.as_bytes())).await {
             Some(p) => p.is_connected().await.unwrap_or(false),
             None => false,
         }

@@ -137,7 +137,7 @@ impl BandArgs {
                 .into_iter()
                 .find(|d| match (&self.id, &cli_mac) {
                     (Some(id), _) => &d.id == id,
-                    (None, Some(mac)) => &d.mac == mac,
+                    (None, Some(mac)) => d.mac == *mac,
                     (None, None) => false,
                 });
             return match (found, &self.id, &cli_mac) {
