@@ -38,4 +38,5 @@ pub mod metrics;
 pub mod protocol;
 pub mod provision;
 pub mod session;
+pub mod shutdown;
 pub mod store;
