@@ -313,20 +313,44 @@ fn failure_note(once: bool, stopping: bool, wait: Duration) -> Option<FailureNot
     }
 }
 
-/// Connects and syncs; errors come back as the log line to print.
+/// Why one connect-and-sync of a band failed. The message is the log line.
+#[derive(Debug, thiserror::Error)]
+enum AttemptError {
+    /// No link.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The connect did not finish within `connect_timeout`.
+    #[error("band {mac}: no connection within {secs} s")]
+    ConnectTimeout {
+        /// The band.
+        mac: Mac,
+        /// The timeout.
+        secs: u64,
+    },
+    /// Connected, but the sync failed or was stopped.
+    #[error("band {mac}: {source}")]
+    Sync {
+        /// The band.
+        mac: Mac,
+        /// Why.
+        source: SyncError,
+    },
+}
+
+/// Connects and syncs.
 async fn attempt(
     shared: &Shared,
     device: &Device,
     jobs: &[Job],
     want_static_info: bool,
     shutdown: &Shutdown,
-) -> Result<sync::SyncReport, String> {
+) -> Result<sync::SyncReport, AttemptError> {
     let mac = device.mac;
     let mut stop = shutdown.clone();
     // A scan or connect in progress ends on SIGTERM instead of running to its timeout.
     let connect = tokio::select! {
         r = tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)) => r,
-        _ = stop.recv() => return Err(format!("band {mac}: {}", SyncError::Stopping)),
+        _ = stop.recv() => return Err(AttemptError::Sync { mac, source: SyncError::Stopping }),
     };
     let link = match connect {
         Ok(Ok(l)) => l,
@@ -334,18 +358,16 @@ async fn attempt(
             shared
                 .metrics
                 .update_band(mac, BandSnapshot::connection_failed);
-            return Err(match e {
-                ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
-            });
+            return Err(e.into());
         }
         Err(_) => {
             shared
                 .metrics
                 .update_band(mac, BandSnapshot::connection_failed);
-            return Err(format!(
-                "band {mac}: no connection within {} s",
-                shared.opts.connect_timeout.as_secs()
-            ));
+            return Err(AttemptError::ConnectTimeout {
+                mac,
+                secs: shared.opts.connect_timeout.as_secs(),
+            });
         }
     };
     let ctx = SyncContext {
@@ -366,18 +388,14 @@ async fn attempt(
         _ = stop.recv() => Err(SyncError::Stopping),
     };
     let _ = link.disconnect().await;
-    match result {
-        Ok(r) => Ok(r),
-        Err(SyncError::Session(e)) => {
-            if e.is_link_failure() {
-                shared
-                    .metrics
-                    .update_band(mac, BandSnapshot::connection_failed);
-            }
-            Err(format!("band {mac}: {e}"))
+    if let Err(SyncError::Session(e)) = &result {
+        if e.is_link_failure() {
+            shared
+                .metrics
+                .update_band(mac, BandSnapshot::connection_failed);
         }
-        Err(e) => Err(format!("band {mac}: {e}")),
     }
+    result.map_err(|source| AttemptError::Sync { mac, source })
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::mac::Mac;
 use crate::metrics::snapshot::MetricsState;
 use crate::protocol::activity::SampleSize;
 use crate::protocol::datetime::quarters_from_offset_seconds;
-use crate::session::{Session, SessionError, SessionOptions};
+use crate::session::{Session, SessionError, SessionOptions, SinkStop};
 use crate::shutdown::Shutdown;
 use crate::store::record::{
     BandRecord, BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
@@ -223,13 +223,13 @@ async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64
             async move {
                 store(ctx.sink, mac, Record::Activity { samples: batch })
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(SinkStop::failed)?;
                 ctx.metrics
                     .update_band(mac, |b| b.counters.samples_stored += n);
                 if ctx.shutdown.is_shutdown() {
                     // Durable, but not acknowledged: the band sends it again next time and the
                     // cursor skips what is stored.
-                    return Err("stopping".to_string());
+                    return Err(SinkStop::Stopping);
                 }
                 Ok(())
             }
@@ -237,7 +237,7 @@ async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64
         .await;
     match summary {
         Ok(sum) => Ok(sum.samples),
-        Err(SessionError::Sink(m)) if m == "stopping" => Err(SyncError::Stopping),
+        Err(SessionError::Sink(SinkStop::Stopping)) => Err(SyncError::Stopping),
         Err(e) => Err(e.into()),
     }
 }
