@@ -102,6 +102,7 @@ fn config(pg: &PgCluster, devices: Vec<Device>, state: &std::path::Path) -> Conf
             metrics_listen: "127.0.0.1:0".parse().unwrap(),
             adapter: None,
             max_concurrent_bands: 2,
+            heart_rate_measurement_interval: None,
             state_dir: state.to_path_buf(),
         },
     }

@@ -7,6 +7,7 @@ use std::time::{Instant, SystemTime};
 use chrono::{DateTime, Duration, Utc};
 
 use super::schedule::Job;
+use crate::action::{BandSetting, HrInterval};
 use crate::config::{Device, UpdateMode};
 use crate::link::Link;
 use crate::mac::Mac;
@@ -40,6 +41,10 @@ pub struct SyncContext<'a> {
     pub want_static_info: bool,
     /// Longest wait for a one-shot heart-rate reading.
     pub heart_rate_wait: std::time::Duration,
+    /// The all-day heart-rate interval to set (`heart_rate_measurement_interval`), when it has
+    /// not been set on this band since the collector started. The band offers no way to read
+    /// it back, so once per band and process is "when it differs".
+    pub hr_interval: Option<HrInterval>,
 }
 
 /// What a sync did.
@@ -56,6 +61,8 @@ pub struct SyncReport {
     pub fetch: Option<FetchOutcome>,
     /// Whether the heart-rate measurement went unanswered (band not worn).
     pub heart_rate_missing: bool,
+    /// Whether the heart-rate interval was set.
+    pub hr_interval_set: bool,
 }
 
 /// Why a sync stopped.
@@ -110,6 +117,15 @@ pub async fn sync_band(
     }
     ctx.metrics.update_band(mac, |b| b.mark_up());
     let mut report = SyncReport::default();
+    if let Some(i) = ctx.hr_interval {
+        crate::action::configure(&mut s, &BandSetting::HeartRateInterval(i)).await?;
+        tracing::info!(
+            band = %mac,
+            minutes = i.minutes(),
+            "all-day heart-rate interval set"
+        );
+        report.hr_interval_set = true;
+    }
 
     // The model decides the sample size: from the hardware revision (read every sync, it is
     // one small read), the advertised name only as a fallback (docs/real-bands.md).
