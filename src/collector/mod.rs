@@ -240,6 +240,7 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
     let mut schedule = Schedule::new(intervals, Instant::now());
     let mut backoff = Backoff::new(shared.opts.backoff_min, s.activity_timeout);
     let mut static_info_stored = false;
+    let mut hr_interval_set = false;
     loop {
         let wake = schedule.next_due();
         tokio::select! {
@@ -259,9 +260,14 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
             continue;
         }
         tracing::debug!(band = %device.mac, jobs = ?jobs, "connecting");
-        let ok = match attempt(&shared, &device, &jobs, !static_info_stored, &shutdown).await {
+        let fresh = Fresh {
+            static_info: !static_info_stored,
+            hr_interval: !hr_interval_set,
+        };
+        let ok = match attempt(&shared, &device, &jobs, fresh, &shutdown).await {
             Ok(report) => {
                 static_info_stored |= report.static_info;
+                hr_interval_set |= report.hr_interval_set;
                 let now = Instant::now();
                 for j in &report.done {
                     schedule.done(*j, now);
@@ -313,6 +319,15 @@ fn failure_note(once: bool, stopping: bool, wait: Duration) -> Option<FailureNot
     }
 }
 
+/// What has not been done on a band since the collector started.
+#[derive(Debug, Clone, Copy)]
+struct Fresh {
+    /// Static device info not stored yet.
+    static_info: bool,
+    /// The heart-rate interval not set yet.
+    hr_interval: bool,
+}
+
 /// Why one connect-and-sync of a band failed. The message is the log line.
 #[derive(Debug, thiserror::Error)]
 enum AttemptError {
@@ -342,7 +357,7 @@ async fn attempt(
     shared: &Shared,
     device: &Device,
     jobs: &[Job],
-    want_static_info: bool,
+    fresh: Fresh,
     shutdown: &Shutdown,
 ) -> Result<sync::SyncReport, AttemptError> {
     let mac = device.mac;
@@ -376,7 +391,13 @@ async fn attempt(
         metrics: &shared.metrics,
         mode: shared.config.settings.update_mode,
         shutdown,
-        want_static_info,
+        want_static_info: fresh.static_info,
+        hr_interval: shared
+            .config
+            .settings
+            .heart_rate_measurement_interval
+            .filter(|_| fresh.hr_interval)
+            .and_then(|m| crate::action::HrInterval::new(m).ok()),
     };
     let result = tokio::select! {
         r = tokio::time::timeout(shared.opts.sync_timeout, sync_band(&ctx, link.as_ref(), jobs)) => match r {
