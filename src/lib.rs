@@ -5,14 +5,17 @@
 #![forbid(unsafe_code)]
 
 pub mod ble;
+pub mod api;
 pub mod bluez;
 pub mod cli;
 pub mod collector;
+pub mod control;
 pub mod config;
 pub mod dissect;
 pub mod emulator;
 pub mod link;
 pub mod metrics;
+pub mod mqtt;
 pub mod protocol;
 pub mod provision;
 pub mod session;

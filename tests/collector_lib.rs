@@ -104,6 +104,7 @@ fn config(
             adapter: None,
             max_concurrent_bands: 1,
             state_dir: state.to_path_buf(),
+            remote: Default::default(),
         },
     }
 }

@@ -14,6 +14,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
 
 use crate::config::{Config, Device};
+use crate::control::{Control, Job as ControlJob, Outcome};
 use crate::metrics::snapshot::{BandLabels, BandSnapshot, MetricsState};
 use crate::store::db_config::DbConfig;
 use crate::store::sink::{Sink, SinkOptions};
@@ -66,6 +67,7 @@ struct Shared {
     radio: Arc<dyn Radio>,
     slots: Semaphore,
     stopping: AtomicBool,
+    control: Control,
 }
 
 /// The storage for a configuration.
@@ -99,6 +101,20 @@ pub async fn run(
     sink: Arc<Sink>,
     metrics: MetricsState,
     radio: Arc<dyn Radio>,
+    shutdown: watch::Receiver<bool>,
+) -> RunSummary {
+    let control = Control::new(&config.devices);
+    run_with_control(config, opts, sink, metrics, radio, control, shutdown).await
+}
+
+/// [`run`], taking remote actions from `control` (the API and MQTT queue them there).
+pub async fn run_with_control(
+    config: Config,
+    opts: RunOptions,
+    sink: Arc<Sink>,
+    metrics: MetricsState,
+    radio: Arc<dyn Radio>,
+    control: Control,
     mut shutdown: watch::Receiver<bool>,
 ) -> RunSummary {
     let slots = config.settings.max_concurrent_bands.max(1);
@@ -110,6 +126,7 @@ pub async fn run(
         slots: Semaphore::new(slots),
         stopping: AtomicBool::new(false),
         config,
+        control,
     });
     let stats_task = tokio::spawn(mirror_sink_stats(shared.clone()));
     let mut workers = tokio::task::JoinSet::new();
@@ -142,6 +159,7 @@ pub async fn run(
             }
         }
     }
+    shared.control.fail_all("the collector stopped before the job ran");
     // Waits for a write in progress; afterwards nothing more is written.
     shared.sink.shutdown().await;
     stats_task.abort();
@@ -178,23 +196,57 @@ async fn band_worker(
     let mut schedule = Schedule::new(intervals, Instant::now());
     let mut backoff = Backoff::new(shared.opts.backoff_min, s.activity_timeout);
     let mut static_info_stored = false;
+    let mac = device.mac.as_str();
+    let control = &shared.control;
+    let wake = control.wake_handle(mac);
+    // Queued actions are tried at once, but after a failed attempt no sooner than the backoff
+    // says (a band that is away costs one connection attempt per backoff step, not a loop).
+    let mut actions_not_before = Instant::now();
     loop {
         if *shutdown.borrow() {
             return false;
         }
-        let wake = schedule.next_due();
+        let now = Instant::now();
+        let mut wake_at = schedule.next_due();
+        if control.has_queued(mac) {
+            wake_at = wake_at.min(actions_not_before.max(now));
+        }
+        if let Some(deadline) = control.next_deadline(mac) {
+            wake_at = wake_at.min(instant_of(deadline));
+        }
         tokio::select! {
-            _ = tokio::time::sleep_until(wake) => {}
+            _ = tokio::time::sleep_until(wake_at) => {}
+            _ = wake.notified() => {}
             _ = shutdown.changed() => continue,
+        }
+        control.expire(mac, "the band was not reached before the job's deadline");
+        let now = Instant::now();
+        let actions_ready = control.has_queued(mac) && now >= actions_not_before;
+        if schedule.due(now).is_empty() && !actions_ready {
+            continue;
         }
         let Ok(_slot) = shared.slots.acquire().await else {
             return false;
         };
-        let jobs = schedule.due(Instant::now());
-        if jobs.is_empty() {
-            continue;
+        let actions = if actions_ready {
+            control.start_jobs(mac)
+        } else {
+            Vec::new()
+        };
+        let mut jobs = schedule.due(Instant::now());
+        if actions.iter().any(|j| j.action.is_sync()) {
+            jobs = Job::ALL.to_vec();
         }
-        let ok = match attempt(&shared, &device, &jobs, !static_info_stored, &mut shutdown).await {
+        let result = attempt(
+            &shared,
+            &device,
+            &jobs,
+            actions,
+            !static_info_stored,
+            &mut shutdown,
+        )
+        .await;
+        let ok = match result {
             Ok(report) => {
                 static_info_stored |= report.static_info;
                 let now = Instant::now();
@@ -202,13 +254,19 @@ async fn band_worker(
                     schedule.done(*j, now);
                 }
                 backoff.reset();
-                tracing::info!(band = %device.mac, samples = report.samples, jobs = ?report.done, "sync done");
+                actions_not_before = now;
+                if !jobs.is_empty() {
+                    tracing::info!(band = %device.mac, samples = report.samples, jobs = ?report.done, "sync done");
+                }
+                control.update_info(mac, |i| i.last_outcome = Some(outcome(None)));
                 true
             }
             Err(msg) => {
                 let wait = backoff.fail();
                 tracing::warn!(band = %device.mac, "{msg}; retrying in {} s", wait.as_secs());
                 schedule.retry_after(Instant::now(), wait);
+                actions_not_before = Instant::now() + wait;
+                control.update_info(mac, |i| i.last_outcome = Some(outcome(Some(msg))));
                 false
             }
         };
@@ -218,36 +276,100 @@ async fn band_worker(
     }
 }
 
+fn outcome(error: Option<String>) -> Outcome {
+    Outcome {
+        ok: error.is_none(),
+        at: chrono::Utc::now(),
+        error,
+    }
+}
+
+/// The tokio instant of a wall-clock time (now, if it has passed).
+fn instant_of(t: std::time::SystemTime) -> Instant {
+    let ahead = t
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    Instant::now() + ahead
+}
+
 /// Connects and syncs; errors come back as the log line to print.
+/// Remote actions (`actions`, already marked running) run first, each in its own authenticated
+/// session; then the scheduled `jobs`, if any. A connection failure puts the actions back in the
+/// queue, where they wait for the next attempt or their deadline.
 async fn attempt(
     shared: &Shared,
     device: &Device,
     jobs: &[Job],
+    actions: Vec<ControlJob>,
     want_static_info: bool,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<sync::SyncReport, String> {
     let mac = device.mac.as_str();
-    let link =
+    let control = &shared.control;
+    let connected =
         match tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)).await {
-            Ok(Ok(l)) => l,
-            Ok(Err(e)) => {
+            Ok(Ok(l)) => Ok(l),
+            Ok(Err(e)) => Err(match e {
+                ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
+            }),
+            Err(_) => Err(format!(
+                "band {mac}: no connection within {} s",
+                shared.opts.connect_timeout.as_secs()
+            )),
+        };
+    let link = match connected {
+        Ok(l) => l,
+        Err(msg) => {
+            shared
+                .metrics
+                .update_band(mac, BandSnapshot::connection_failed);
+            control.requeue(actions);
+            control.band_changed(mac);
+            return Err(msg);
+        }
+    };
+    let name = link.device_name().await;
+    if let Some(model) = name.as_deref().and_then(crate::control::model_of) {
+        control.update_info(mac, |i| i.model = Some(model.to_string()));
+    }
+    let mut syncs = Vec::new();
+    for job in actions {
+        if job.action.is_sync() {
+            syncs.push(job);
+            continue;
+        }
+        let opts = crate::session::SessionOptions {
+            sample_size: crate::protocol::activity::SampleSize::for_band_name(
+                name.as_deref().unwrap_or(""),
+            ),
+            ..Default::default()
+        };
+        let run = crate::control::action::execute(link.as_ref(), &device.key, opts, &job.action);
+        let result = tokio::select! {
+            r = tokio::time::timeout(shared.opts.sync_timeout, run) => {
+                r.unwrap_or_else(|_| Err("the band did not finish in time".into()))
+            }
+            _ = wait_true(shutdown) => Err("the collector is stopping".into()),
+        };
+        if let (crate::control::Action::HeartRate, Ok(v)) = (&job.action, &result) {
+            if let Some(bpm) = v.get("bpm").and_then(|b| b.as_u64()) {
+                let bpm = bpm.min(u8::MAX as u64) as u8;
                 shared
                     .metrics
-                    .update_band(mac, BandSnapshot::connection_failed);
-                return Err(match e {
-                    ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
+                    .update_band(mac, |b| b.readings.heart_rate_bpm = Some(bpm));
+                control.publish(crate::control::Event::HeartRate {
+                    mac: mac.to_string(),
+                    bpm: bpm.into(),
                 });
             }
-            Err(_) => {
-                shared
-                    .metrics
-                    .update_band(mac, BandSnapshot::connection_failed);
-                return Err(format!(
-                    "band {mac}: no connection within {} s",
-                    shared.opts.connect_timeout.as_secs()
-                ));
-            }
-        };
+        }
+        control.finish(job.id, result);
+    }
+    if jobs.is_empty() {
+        let _ = link.disconnect().await;
+        control.band_changed(mac);
+        return Ok(sync::SyncReport::default());
+    }
     let ctx = SyncContext {
         device,
         sink: &shared.sink,
@@ -266,7 +388,7 @@ async fn attempt(
         _ = wait_true(shutdown) => Err(SyncError::Stopping),
     };
     let _ = link.disconnect().await;
-    match result {
+    let result = match result {
         Ok(r) => Ok(r),
         Err(SyncError::Session(e)) => {
             if e.is_link_failure() {
@@ -277,7 +399,21 @@ async fn attempt(
             Err(format!("band {mac}: {e}"))
         }
         Err(e) => Err(format!("band {mac}: {e}")),
+    };
+    if let Ok(r) = &result {
+        if let Some(fw) = &r.firmware {
+            control.update_info(mac, |i| i.firmware = Some(fw.clone()));
+        }
     }
+    for job in syncs {
+        let outcome = match &result {
+            Ok(r) => Ok(serde_json::json!({ "samples": r.samples, "jobs": r.done.len() })),
+            Err(e) => Err(e.clone()),
+        };
+        control.finish(job.id, outcome);
+    }
+    control.band_changed(mac);
+    result
 }
 
 async fn wait_true(rx: &mut watch::Receiver<bool>) {

@@ -47,6 +47,8 @@ pub struct SyncReport {
     pub samples: u64,
     /// Whether static info was stored.
     pub static_info: bool,
+    /// The firmware revision, when static info was read.
+    pub firmware: Option<String>,
 }
 
 /// Why a sync stopped.
@@ -107,6 +109,7 @@ pub async fn sync_band(
 
     if ctx.want_static_info {
         let info = s.device_info().await?;
+        report.firmware = info.software_revision.clone();
         let rec = StaticInfo {
             name: name.clone(),
             sw_version: info.software_revision,

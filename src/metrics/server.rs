@@ -3,11 +3,12 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::server::conn::http1;
@@ -18,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use super::exporter::Exporter;
+use crate::api::Api;
 use super::snapshot::MetricsState;
 
 /// The content type Prometheus negotiates for OpenMetrics 1.0 (Prometheus 3 refuses a scrape
@@ -50,6 +52,17 @@ pub async fn serve(
     state: MetricsState,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    serve_with_api(listener, state, None, shutdown).await
+}
+
+/// [`serve`], with the REST API, its events and the status page ([`crate::api`]) on the same
+/// listener when `api` is given.
+pub async fn serve_with_api(
+    listener: TcpListener,
+    state: MetricsState,
+    api: Option<Api>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let exporter = Arc::new(Exporter::new(state));
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -57,9 +70,9 @@ pub async fn serve(
         tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     let exporter = Arc::clone(&exporter);
-                    connections.spawn(serve_connection(stream, exporter));
+                    connections.spawn(serve_connection(stream, exporter, api.clone(), peer));
                 }
                 Err(e) => {
                     // Typically EMFILE: back off instead of spinning.
@@ -74,10 +87,21 @@ pub async fn serve(
     Ok(())
 }
 
-async fn serve_connection(stream: tokio::net::TcpStream, exporter: Arc<Exporter>) {
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    exporter: Arc<Exporter>,
+    api: Option<Api>,
+    peer: SocketAddr,
+) {
     let service = service_fn(move |request: Request<Incoming>| {
-        let response = respond(&exporter, request.method(), request.uri().path());
-        async move { Ok::<_, Infallible>(response) }
+        let api = api.clone().filter(|_| Api::handles(request.uri().path()));
+        let exporter = Arc::clone(&exporter);
+        async move {
+            Ok::<_, Infallible>(match api {
+                Some(api) => api.handle(request, peer).await,
+                None => respond(&exporter, request.method(), request.uri().path()).map(BodyExt::boxed),
+            })
+        }
     });
     let result = http1::Builder::new()
         .timer(TokioTimer::new())
