@@ -16,7 +16,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use hyper::{Method, Request, Response, StatusCode};
 
@@ -66,8 +65,13 @@ impl Api {
         path == "/" || path == "/login" || path.starts_with("/api/") || path.starts_with("/assets/")
     }
 
-    /// Answers one request from `peer`.
-    pub async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    /// Answers one request from `peer`. Generic over the body so tests can hand it requests from
+    /// any address.
+    pub async fn handle<B>(&self, request: Request<B>, peer: SocketAddr) -> Response<Body>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let method = request.method().clone();
         let path = request.uri().path().to_string();
         if path == "/login" {
@@ -123,7 +127,11 @@ impl Api {
             .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no band {mac} in devices.csv")))
     }
 
-    async fn submit(&self, mac: &str, request: Request<Incoming>) -> Response<Body> {
+    async fn submit<B>(&self, mac: &str, request: Request<B>) -> Response<Body>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let mac = match parse_mac(mac) {
             Ok(m) => m,
             Err(r) => return r,
@@ -205,7 +213,11 @@ fn parse_mac(segment: &str) -> Result<String, Response<Body>> {
 }
 
 /// Reads a JSON body of at most [`MAX_BODY`] bytes.
-async fn read_json_body(request: Request<Incoming>) -> Result<Bytes, Response<Body>> {
+async fn read_json_body<B>(request: Request<B>) -> Result<Bytes, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let headers = request.headers();
     let json_type = headers
         .get(CONTENT_TYPE)

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
 use hyper::header::{HeaderValue, LOCATION, SET_COOKIE};
 use hyper::{Method, Request, Response, StatusCode};
 
@@ -68,7 +67,11 @@ pub fn asset(name: &str) -> Response<Body> {
 
 /// `/login`: a form taking the token once, which then lives in an HttpOnly, SameSite=Strict
 /// cookie (a browser cannot send a bearer header on navigation).
-pub async fn login(api: &Api, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub async fn login<B>(api: &Api, request: Request<B>, peer: SocketAddr) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let render = |status, message| {
         let text = askama::Template::render(&Login { message }).unwrap_or_default();
         html(status, text)
