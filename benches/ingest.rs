@@ -118,7 +118,7 @@ fn ingest(c: &mut Criterion) {
         .unwrap();
     let mut client = rt.block_on(pg.connect_superuser("bench")).unwrap();
     let mut band = 0u64;
-    let mut new_band = |store: &Store| {
+    let mut new_band = |store: &mut Store| {
         band += 1;
         rt.block_on(store.band_id(&format!("bench-{band}")))
             .unwrap()
@@ -135,7 +135,7 @@ fn ingest(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let dev = new_band(&store);
+                    let dev = new_band(&mut store);
                     let t = Instant::now();
                     let out = rt.block_on(store.ingest_activity(dev, s)).unwrap();
                     total += t.elapsed();
@@ -151,7 +151,7 @@ fn ingest(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        let dev = new_band(&store);
+                        let dev = new_band(&mut store);
                         let t = Instant::now();
                         rt.block_on(miband_dc_style(&mut client, dev, s));
                         total += t.elapsed();
@@ -164,7 +164,7 @@ fn ingest(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let dev = new_band(&store);
+                    let dev = new_band(&mut store);
                     let t = Instant::now();
                     rt.block_on(raw_copy(&client, dev, s));
                     total += t.elapsed();

@@ -10,6 +10,9 @@ fn main() {
         app::Command::Grafana(a) => cli::grafana::run(a),
         app::Command::Emulate(a) => cli::emulate::run(a),
         app::Command::Decode(a) => cli::decode::run(a),
+        app::Command::Key(a) => cli::key::run(a),
+        app::Command::Import(a) => cli::import::run(a),
+        app::Command::Export(a) => cli::export::run(a),
         app::Command::GenAssets { dir } => app::write_assets(&dir)
             .map(|files| {
                 for f in files {

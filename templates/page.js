@@ -37,7 +37,7 @@ function showJob(job) {
   const c = card(job.band);
   if (!c) return;
   const el = c.querySelector('[data-field="job"]');
-  let t = job.action.type.replace("_", " ") + ": " + job.state;
+  let t = job.action.action.replace("_", " ") + ": " + job.state;
   if (job.state === "failed" && job.error) t += " (" + job.error + ")";
   if (job.state === "done" && job.result && job.result.bpm !== undefined) t += " (" + text(job.result.bpm, " bpm") + ")";
   el.textContent = t;
@@ -49,7 +49,7 @@ async function act(mac, type) {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ action: { type: type } }),
+    body: JSON.stringify({ action: type }),
   });
   const body = await r.json().catch(() => ({}));
   if (r.status === 202) showJob(body);

@@ -64,7 +64,7 @@ async fn bands_jobs_and_events() {
     let r = c
         .post_json(
             &format!("/api/bands/{mac}/jobs"),
-            r#"{"action": {"type": "heart_rate"}}"#,
+            r#"{"action": "heart_rate"}"#,
         )
         .await;
     assert_eq!(r.status, 202, "{}", r.text());
@@ -78,7 +78,7 @@ async fn bands_jobs_and_events() {
 
     // Sync now runs a full sync.
     let r = c
-        .post_json(&format!("/api/bands/{mac}/jobs"), r#"{"action":{"type":"sync_now"}}"#)
+        .post_json(&format!("/api/bands/{mac}/jobs"), r#"{"action":"sync_now"}"#)
         .await;
     let done = c.wait_job(r.json()["id"].as_u64().unwrap()).await;
     assert_eq!(done["state"], "done", "{done}");
@@ -86,7 +86,7 @@ async fn bands_jobs_and_events() {
 
     // Set time.
     let r = c
-        .post_json(&format!("/api/bands/{mac}/jobs"), r#"{"action":{"type":"set_time"}}"#)
+        .post_json(&format!("/api/bands/{mac}/jobs"), r#"{"action":"set_time"}"#)
         .await;
     let done = c.wait_job(r.json()["id"].as_u64().unwrap()).await;
     assert_eq!(done["state"], "done", "{done}");
@@ -110,7 +110,7 @@ async fn bands_jobs_and_events() {
     // Jobs list, newest first.
     let jobs = c.get("/api/jobs").await.json();
     assert_eq!(jobs.as_array().unwrap().len(), 3);
-    assert_eq!(jobs[0]["action"]["type"], "set_time");
+    assert_eq!(jobs[0]["action"]["action"], "set_time");
     c.stop().await;
 }
 
@@ -126,8 +126,8 @@ async fn a_band_out_of_range_keeps_its_job_queued_until_the_deadline() {
     c.radio.band(&away).unwrap().set_present(false);
     let r = c
         .post_json(
-            &format!("/api/bands/{away}/jobs"),
-            r#"{"action":{"type":"heart_rate"},"deadline_seconds":3}"#,
+            &format!("/api/bands/{away}/jobs?deadline_seconds=3"),
+            r#"{"action":"heart_rate"}"#,
         )
         .await;
     assert_eq!(r.status, 202);
@@ -141,7 +141,7 @@ async fn a_band_out_of_range_keeps_its_job_queued_until_the_deadline() {
     // Meanwhile the other band answers at once.
     let other = c.macs[0].clone();
     let r = c
-        .post_json(&format!("/api/bands/{other}/jobs"), r#"{"action":{"type":"set_time"}}"#)
+        .post_json(&format!("/api/bands/{other}/jobs"), r#"{"action":"set_time"}"#)
         .await;
     let done = c.wait_job(r.json()["id"].as_u64().unwrap()).await;
     assert_eq!(done["state"], "done");
@@ -155,8 +155,8 @@ async fn a_band_out_of_range_keeps_its_job_queued_until_the_deadline() {
     c.radio.band(&away).unwrap().set_present(true);
     let r = c
         .post_json(
-            &format!("/api/bands/{away}/jobs"),
-            r#"{"action":{"type":"set_time"},"deadline_seconds":120}"#,
+            &format!("/api/bands/{away}/jobs?deadline_seconds=120"),
+            r#"{"action":"set_time"}"#,
         )
         .await;
     let done = c.wait_job(r.json()["id"].as_u64().unwrap()).await;
@@ -182,7 +182,7 @@ async fn bad_requests_get_clear_4xx() {
                 "Content-Type: application/json",
                 "Origin: http://evil.example",
             ],
-            br#"{"action":{"type":"find"}}"#,
+            br#"{"action":"find"}"#,
         )
         .await;
     assert_eq!(cross.status, 403, "{}", cross.text());
@@ -192,7 +192,7 @@ async fn bad_requests_get_clear_4xx() {
             "POST",
             &jobs,
             &["Content-Type: application/json", "Sec-Fetch-Site: cross-site"],
-            br#"{"action":{"type":"find"}}"#,
+            br#"{"action":"find"}"#,
         )
         .await;
     assert_eq!(site.status, 403);
@@ -204,13 +204,13 @@ async fn bad_requests_get_clear_4xx() {
                 "Content-Type: application/json",
                 &format!("Origin: http://127.0.0.1:{}", c.port),
             ],
-            br#"{"action":{"type":"set_time"}}"#,
+            br#"{"action":"set_time"}"#,
         )
         .await;
     assert_eq!(same.status, 202, "{}", same.text());
 
     let big = format!(
-        r#"{{"action":{{"type":"find"}},"pad":"{}"}}"#,
+        r#"{{"action":"alert","text":"{}"}}"#,
         "x".repeat(10_000)
     );
     let r = c.post_json(&jobs, &big).await;
@@ -224,14 +224,19 @@ async fn bad_requests_get_clear_4xx() {
         )
         .await;
     assert_eq!(form.status, 415);
-    let r = c.post_json(&jobs, r#"{"action":{"type":"explode"}}"#).await;
+    let r = c.post_json(&jobs, r#"{"action":"explode"}"#).await;
     assert_eq!(r.status, 422);
     assert!(r.json()["error"].as_str().unwrap().contains("explode"));
     let r = c
-        .post_json(&jobs, r#"{"action":{"type":"find"},"deadline_seconds":0}"#)
+        .post_json(&format!("{jobs}?deadline_seconds=0"), r#"{"action":"find"}"#)
         .await;
-    assert_eq!(r.status, 422);
-    let r = c.post_json("/api/bands/AA:BB:CC:DD:EE:FF/jobs", r#"{"action":{"type":"find"}}"#).await;
+    assert_eq!(r.status, 400);
+    // Alert texts are limited (228 bytes of UTF-8).
+    let long = format!(r#"{{"action":"alert","text":"{}"}}"#, "é".repeat(115));
+    let r = c.post_json(&jobs, &long).await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("228"), "{}", r.text());
+    let r = c.post_json("/api/bands/AA:BB:CC:DD:EE:FF/jobs", r#"{"action":"find"}"#).await;
     assert_eq!(r.status, 404);
     let r = c.get("/api/bands/not-a-mac").await;
     assert_eq!(r.status, 400);
@@ -282,7 +287,7 @@ async fn from_lan(api: &miband::api::Api, headers: &[(&str, &str)], post: bool) 
     for (k, v) in headers {
         b = b.header(*k, *v);
     }
-    let body = if post { r#"{"action":{"type":"set_time"}}"# } else { "" };
+    let body = if post { r#"{"action":"set_time"}"# } else { "" };
     let req = b.body(Full::new(Bytes::from(body))).unwrap();
     let peer = "192.0.2.50:40000".parse().unwrap();
     let resp = api.handle(req, peer).await;

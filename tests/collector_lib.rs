@@ -126,7 +126,7 @@ async fn run_once(
     let cfg = config(&pg, devices, mode, state.path());
     let sink = open_sink(&cfg).unwrap();
     let metrics = MetricsState::new();
-    register_bands(&metrics, &cfg.devices);
+    register_bands(&metrics, &sink, &cfg.devices).await;
     let (_tx, rx) = watch::channel(false);
     let opts = RunOptions {
         once: true,

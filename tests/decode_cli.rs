@@ -1,6 +1,6 @@
 //! `miband decode` through the real binary: exact JSON on stdout for every kind, one-line
 //! reasons on stderr with exit 1 for bytes that do not decode, clap's exit 2 for usage errors.
-//! Byte sequences are the captures and vectors cited in protocol.md.
+//! Byte sequences are the captures and vectors cited in docs/protocol.md.
 
 use std::process::Command;
 
@@ -50,7 +50,7 @@ fn fails(args: &[&str], reason: &str) {
     );
 }
 
-// GB's annotated HuamiBatteryInfo sample (protocol.md §3.1), last charge year at offset 11.
+// GB's annotated HuamiBatteryInfo sample (docs/protocol.md §3.1), last charge year at offset 11.
 const GB_BATTERY: &str = "0f 2e 00 e1 07 0a 09 0b 2d 16 04 e1 07 0a 09 08 0a 2a 04 64";
 
 #[test]

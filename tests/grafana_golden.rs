@@ -1,7 +1,7 @@
 //! Every file `miband-grafana -u` renders, against golden copies in tests/golden/ (set
 //! UPDATE_GOLDEN=1 to rewrite them), parsed back, and checked against Grafana's own JSON
-//! schemas — with band names and passwords full of quotes, backslashes, `/`, `&`, newlines,
-//! `{{` and `$`.
+//! schemas when they are available (docs/testing.md §6) — with band names and passwords full of
+//! quotes, backslashes, `/`, `&`, newlines, `{{` and `$`.
 
 mod support;
 
@@ -13,7 +13,9 @@ use miband::provision::{datasource, panels, uid};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use support::{bands, config_text, grafana_literal, schema, NASTY_NAME, NASTY_PASSWORD};
+use support::{
+    bands, config_text, grafana_literal, schema, schema_dir, skipped, NASTY_NAME, NASTY_PASSWORD,
+};
 
 const ENV_VAR: &str = "MIBAND_GRAFANA_DBPASSWORD";
 
@@ -182,11 +184,18 @@ fn validate(schema: &Value, def: &str, instance: &Value, what: &str) {
 
 #[test]
 fn dashboards_validate_against_grafanas_schemas() {
-    let dashboard_schema = schema("dashboard.jsonschema.json");
+    let Some(dir) = schema_dir() else {
+        skipped(
+            "dashboards were not validated against Grafana's JSON schemas: no \
+             ../shared/schemas/grafana beside the checkout and MIBAND_GRAFANA_SCHEMAS unset",
+        );
+        return;
+    };
+    let dashboard_schema = schema(&dir, "dashboard.jsonschema.json");
     let validator = jsonschema::validator_for(&dashboard_schema).unwrap();
     let panel_schemas: Vec<(&str, Value)> = ["timeseries", "stat", "gauge", "piechart"]
         .into_iter()
-        .map(|t| (t, schema(&format!("{t}.jsonschema.json"))))
+        .map(|t| (t, schema(&dir, &format!("{t}.jsonschema.json"))))
         .collect();
     // The schema is strict enough to catch a stray field.
     let (_, mut broken) = dashboards(&config()).remove(0);

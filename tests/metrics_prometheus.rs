@@ -219,7 +219,7 @@ fn promtool_finds_only_the_openmetrics_counter_false_positive() {
         .map(str::to_string)
         .collect();
     // promtool parses only the classic text format, where an OpenMetrics counter's `x_total`
-    // sample looks like a separate family without HELP (/work/shared/testing.md). Nothing else.
+    // sample looks like a separate family without HELP (docs/testing.md §5). Nothing else.
     let expected: BTreeSet<String> = [
         "miband_auth_failures_total no help text",
         "miband_connection_failures_total no help text",

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod openapi;
 pub mod page;
+pub mod schema;
 pub mod sse;
 pub mod views;
 
@@ -22,7 +23,8 @@ use hyper::{Method, Request, Response, StatusCode};
 use crate::control::{Control, Job, SubmitError, DEFAULT_JOB_DEADLINE, MAX_JOB_DEADLINE};
 use crate::metrics::snapshot::MetricsState;
 use auth::{Auth, Refusal};
-use views::{ApiError, BandView, GrafanaLinks, JobRequest};
+use crate::action::Action;
+use views::{ApiError, BandView, GrafanaLinks};
 
 /// The body type of every response the metrics listener sends.
 pub type Body = BoxBody<Bytes, Infallible>;
@@ -136,33 +138,24 @@ impl Api {
             Ok(m) => m,
             Err(r) => return r,
         };
+        let deadline = match deadline(request.uri().query()) {
+            Ok(d) => d,
+            Err(r) => return r,
+        };
         let body = match read_json_body(request).await {
             Ok(b) => b,
             Err(r) => return r,
         };
-        let req: JobRequest = match serde_json::from_slice(&body) {
-            Ok(r) => r,
+        let action: Action = match serde_json::from_slice(&body) {
+            Ok(a) => a,
             Err(e) => {
                 return error(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("expected {{\"action\": {{\"type\": \"find\"}}, \"deadline_seconds\": 300}}: {e}"),
+                    format!("expected an action such as {{\"action\": \"find\"}}: {e}"),
                 )
             }
         };
-        let deadline = match req.deadline_seconds {
-            None => DEFAULT_JOB_DEADLINE,
-            Some(s) if (1..=MAX_JOB_DEADLINE.as_secs()).contains(&s) => Duration::from_secs(s),
-            Some(s) => {
-                return error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!(
-                        "deadline_seconds: expected 1 to {}, found {s}",
-                        MAX_JOB_DEADLINE.as_secs()
-                    ),
-                )
-            }
-        };
-        match self.control.submit(&mac, req.action, deadline) {
+        match self.control.submit(&mac, action, deadline) {
             Ok(job) => accepted(&job),
             Err(e @ SubmitError::UnknownBand(_)) => error(StatusCode::NOT_FOUND, e.to_string()),
             Err(e @ SubmitError::QueueFull(_)) => error(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
@@ -182,6 +175,29 @@ impl Api {
     /// The Grafana links, when configured.
     pub fn grafana(&self) -> Option<&GrafanaLinks> {
         self.grafana.as_ref()
+    }
+}
+
+/// `?deadline_seconds=N`: how long a job may wait for a band out of range.
+fn deadline(query: Option<&str>) -> Result<Duration, Response<Body>> {
+    let value = query
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == "deadline_seconds")
+        .map(|(_, v)| v);
+    let Some(value) = value else {
+        return Ok(DEFAULT_JOB_DEADLINE);
+    };
+    match value.parse::<u64>() {
+        Ok(s) if (1..=MAX_JOB_DEADLINE.as_secs()).contains(&s) => Ok(Duration::from_secs(s)),
+        _ => Err(error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "deadline_seconds: expected a whole number from 1 to {}",
+                MAX_JOB_DEADLINE.as_secs()
+            ),
+        )),
     }
 }
 

@@ -6,9 +6,9 @@ use hyper::{Response, StatusCode};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::views::{ApiError, BandView, JobRequest};
+use super::views::{ApiError, BandView};
 use super::Body;
-use crate::control::{Action, Event, Job, JobState, Outcome};
+use crate::control::{Event, Job, JobState, Outcome};
 
 /// The document.
 #[derive(OpenApi)]
@@ -19,7 +19,7 @@ use crate::control::{Action, Event, Job, JobState, Outcome};
         license(name = "GPL-2.0-or-later")
     ),
     paths(list_bands, get_band, submit_job, list_jobs, get_job, events),
-    components(schemas(BandView, Outcome, JobRequest, Action, Job, JobState, Event, ApiError)),
+    components(schemas(BandView, Outcome, Job, JobState, Event, ApiError)),
     modifiers(&BearerAuth),
     security((), ("bearer" = []))
 )]
@@ -37,9 +37,23 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document as JSON.
+/// The document as JSON, with the action schema ([`super::schema`]) utoipa cannot derive.
 pub fn document() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or(serde_json::Value::Null)
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(serde_json::Value::Null);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(|s| s.as_object_mut())
+    {
+        schemas.insert("Action".into(), super::schema::action_schema());
+    }
+    if let Some(body) = doc.pointer_mut("/paths/~1api~1bands~1{mac}~1jobs/post/requestBody") {
+        *body = serde_json::json!({
+            "required": true,
+            "description": "The action, e.g. {\"action\": \"find\", \"seconds\": 10}",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Action"}}}
+        });
+    }
+    doc
 }
 
 /// Every band with its latest known state.
@@ -70,18 +84,20 @@ fn get_band() {}
 /// the radio for it (a band out of range keeps it queued until its deadline).
 #[utoipa::path(post, path = "/api/bands/{mac}/jobs", tag = "jobs",
     params(("mac" = String, Path, description = "Bluetooth address, e.g. C8:0F:10:00:00:01",
-            pattern = "^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")),
-    request_body(content = JobRequest, content_type = "application/json"),
+            pattern = "^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$"),
+           ("deadline_seconds" = Option<u64>, Query, minimum = 1, maximum = 86400,
+            description = "How long the job may wait for a band out of range (default 300 s); then it fails")),
+    request_body(content = Object, content_type = "application/json"),
     responses(
         (status = 202, description = "Queued; read it at the Location", body = Job,
          headers(("Location" = String, description = "/api/jobs/{id}"))),
-        (status = 400, description = "Not a Bluetooth address, or an unreadable body", body = ApiError),
+        (status = 400, description = "Not a Bluetooth address, a bad deadline_seconds, or an unreadable body", body = ApiError),
         (status = 401, description = "Not on loopback and no valid token", body = ApiError),
         (status = 403, description = "Cross-origin request, or not on loopback and no token configured", body = ApiError),
         (status = 404, description = "No such band in devices.csv", body = ApiError),
         (status = 413, description = "Body larger than 4096 bytes", body = ApiError),
         (status = 415, description = "Not application/json", body = ApiError),
-        (status = 422, description = "Not a valid job request", body = ApiError),
+        (status = 422, description = "Not a valid action", body = ApiError),
         (status = 429, description = "Too many jobs waiting for this band", body = ApiError),
     ))]
 #[allow(dead_code)]

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::control::{Action, Control, Outcome};
+use crate::control::{Control, Outcome};
 use crate::metrics::snapshot::{BandSnapshot, MetricsState};
 use crate::provision::uid;
 
@@ -48,18 +48,6 @@ pub struct BandView {
     pub queued_jobs: usize,
     /// The band's Grafana dashboard, when miband-grafana's configuration is present.
     pub dashboard_url: Option<String>,
-}
-
-/// A request to act on a band.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct JobRequest {
-    /// What to do.
-    pub action: Action,
-    /// How long the job may wait for a band out of range, in seconds (default 300, at most
-    /// 86400); then it fails.
-    #[schema(minimum = 1, maximum = 86400)]
-    pub deadline_seconds: Option<u64>,
 }
 
 /// An error, for humans.

@@ -1,5 +1,5 @@
 //! Finding the adapter and the bands: scan until a MAC shows up, connect, discover services.
-//! Errors say what a user can do about them (protocol.md §7: phone still connected, adapter).
+//! Errors say what a user can do about them (docs/protocol.md §7: phone still connected, adapter).
 
 use std::sync::Arc;
 use std::time::Duration;

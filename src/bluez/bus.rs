@@ -1,6 +1,6 @@
-//! A private D-Bus daemon in a directory of its own (testing.md: "An emulated BlueZ on a private
-//! D-Bus bus"). Tests and the demo start one, run the emulated BlueZ on it and point clients at it
-//! with `DBUS_SYSTEM_BUS_ADDRESS`; the machine's own system bus is never touched.
+//! A private D-Bus daemon in a directory of its own (docs/testing.md §3.1). Tests and the demo
+//! start one, run the emulated BlueZ on it and point clients at it with `DBUS_SYSTEM_BUS_ADDRESS`;
+//! the machine's own system bus is never touched.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

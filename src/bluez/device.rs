@@ -20,7 +20,7 @@ use crate::emulator::model::Model;
 /// The interface name.
 pub(crate) const IFACE: &str = "org.bluez.Device1";
 
-/// Huami's Bluetooth SIG company id (protocol.md §1.3).
+/// Huami's Bluetooth SIG company id (docs/protocol.md §1.3).
 const HUAMI: u16 = 0x0157;
 
 /// One band as seen by one adapter.
@@ -191,7 +191,7 @@ pub(crate) fn call(ai: usize, di: usize, member: &str) -> Result<Handled, BluezE
     let request = match member {
         "Connect" => Request::Connect,
         "Disconnect" => Request::Disconnect,
-        // Mi Bands authenticate at the application layer, not by pairing (protocol.md §2).
+        // Mi Bands authenticate at the application layer, not by pairing (docs/protocol.md §2).
         "Pair" | "ConnectProfile" | "DisconnectProfile" => return Err(BluezError::NotSupported),
         "CancelPairing" => return Err(BluezError::DoesNotExist),
         other => return Err(BluezError::UnknownMethod(format!("{IFACE}.{other}"))),

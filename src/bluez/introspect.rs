@@ -1,7 +1,8 @@
 //! Introspection XML. btleplug does not use GetManagedObjects to find GATT objects: it walks
 //! Introspect from the device down and parses the XML with serde-xml-rs, which needs every
-//! `<interface>` before the first child `<node>` (testing.md §7). Interfaces are described in full
-//! so generic D-Bus tools (busctl, d-feet, gdbus) see the same API as on a real BlueZ.
+//! `<interface>` before the first child `<node>` (docs/testing.md §3.2 item 7). Interfaces are
+//! described in full so generic D-Bus tools (busctl, d-feet, gdbus) see the same API as on a real
+//! BlueZ.
 
 const HEADER: &str = r#"<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
 "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">

@@ -1,6 +1,7 @@
 //! An emulated BlueZ: the project's band emulator served on D-Bus with BlueZ's object layout,
 //! properties, signals, methods and error names, so the real btleplug backend (and BlueZ's own
-//! `bluetoothctl`) can be exercised end to end on machines without Bluetooth (testing.md).
+//! `bluetoothctl`) can be exercised end to end on machines without Bluetooth (docs/testing.md §2,
+//! §3).
 //!
 //! One concept per file: [`bus`] starts a private dbus-daemon; `wire` drives the connection to
 //! it; `server` owns `org.bluez` and dispatches calls; `objects`/`introspect` describe the tree;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args as _, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use super::{collect, decode, emulate, grafana};
+use super::{collect, decode, emulate, export, grafana, import, key};
 
 /// `miband`: one binary with a subcommand per tool.
 #[derive(Debug, Parser)]
@@ -31,6 +31,12 @@ pub enum Command {
     Emulate(emulate::Args),
     /// Dissect captured band bytes into JSON.
     Decode(decode::Args),
+    /// Print devices.csv lines with the auth key from the Mi Fit / Zepp Life database.
+    Key(key::Args),
+    /// Import history from another app's database (Gadgetbridge).
+    Import(import::Args),
+    /// Export history and readings as CSV or JSON lines.
+    Export(export::Args),
     /// Write man pages and shell completions (for packagers).
     #[command(hide = true)]
     GenAssets {
@@ -141,6 +147,9 @@ mod tests {
             "man/miband-dc.1",
             "man/miband-grafana.1",
             "man/miband-collect.1",
+            "man/miband-import.1",
+            "man/miband-key.1",
+            "man/miband-export.1",
             "completions/miband-dc.bash",
             "completions/_miband-grafana",
             "completions/miband.fish",

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use crate::collector::{self, radio::Radio, simulate, RunOptions};
 use crate::config;
 use crate::metrics::snapshot::MetricsState;
+use crate::store::band_id::{self, BandClaim, BandId};
 
 /// Arguments, the historic miband-dc ones included (`-d`, `-c`, `-v`, `-q`).
 #[derive(Debug, clap::Args)]
@@ -46,6 +47,22 @@ pub struct Args {
     /// Sync every band once, then exit (1 if any band failed).
     #[arg(long)]
     pub once: bool,
+    /// Give band User OLD the number NEW, history included, and exit (stop the collector
+    /// first). NEW must be free; swap two bands through a free number.
+    #[arg(long, value_name = "OLD:NEW", value_parser = parse_renumber)]
+    pub renumber: Option<(BandId, BandId)>,
+}
+
+fn parse_renumber(text: &str) -> Result<(BandId, BandId), String> {
+    let parse = |s: &str| {
+        BandId::from_csv_id(s).ok_or_else(|| {
+            format!("expected OLD:NEW, two positive numbers such as 3:1, found {text:?}")
+        })
+    };
+    let (old, new) = text.split_once(':').ok_or_else(|| {
+        format!("expected OLD:NEW, two positive numbers such as 3:1, found {text:?}")
+    })?;
+    Ok((parse(old)?, parse(new)?))
 }
 
 /// Runs the collector; returns the exit code.
@@ -75,13 +92,117 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             cfg.settings.database.host,
             cfg.settings.database.port
         );
+        let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        print!("{}", rt.block_on(mapping_report(&cfg)));
         return Ok(0);
+    }
+    if let Some((old, new)) = args.renumber {
+        let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        return rt.block_on(renumber(&cfg, old, new));
     }
     if let Some(n) = args.simulate {
         cfg.devices = simulate::simulated_devices(&cfg.devices, n);
     }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(serve(cfg, args.simulate.is_some(), args.once))
+}
+
+/// How long `--check` and `--renumber` wait for the database.
+const DB_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn connect(cfg: &config::Config) -> Result<tokio_postgres::Client, String> {
+    let pg = collector::db_config(cfg).to_pg_config();
+    let (client, conn) = tokio::time::timeout(DB_TIMEOUT, pg.connect(tokio_postgres::NoTls))
+        .await
+        .map_err(|_| "no answer within 10 s".to_string())?
+        .map_err(|e| crate::store::store_error::StoreError::from_connect(e).to_string())?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+/// `--check`'s second half: "User N = MAC (name)" for every band of devices.csv as the
+/// database numbers it (or will, at first sync), and where devices.csv and the database
+/// disagree. Reads only; a database that cannot be reached is a note, not a failure.
+async fn mapping_report(cfg: &config::Config) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let existing = match connect(cfg).await {
+        Ok(client) => match band_id::read_mapping(&client).await {
+            Ok(m) => m,
+            // A database the collector never reached has no tables yet.
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
+                Vec::new()
+            }
+            Err(e) => {
+                let _ = writeln!(out, "database: cannot read mibandrecord ({e})");
+                Vec::new()
+            }
+        },
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "database not reachable ({e}): numbers below are devices.csv's, which new bands get when free"
+            );
+            Vec::new()
+        }
+    };
+    let claims: Vec<BandClaim> = cfg
+        .devices
+        .iter()
+        .map(|d| BandClaim {
+            mac: d.mac.clone(),
+            wanted: BandId::from_csv_id(&d.id),
+        })
+        .collect();
+    let stored: Vec<(i32, String)> = existing
+        .iter()
+        .map(|b| (b.id.get(), b.mac.clone()))
+        .collect();
+    let plan = band_id::plan(&stored, &claims);
+    let _ = writeln!(out, "bands (User N of dashboards, mirror and metrics):");
+    for (d, r) in cfg.devices.iter().zip(&plan) {
+        let line = band_id::MappedBand {
+            id: r.id,
+            mac: d.mac.clone(),
+            name: Some(d.display_name().to_string()),
+        }
+        .line();
+        let note = if r.outcome == band_id::Outcome::Kept {
+            ""
+        } else {
+            "  (not in the database yet; numbered at its first sync)"
+        };
+        let _ = writeln!(out, "  {line}{note}");
+    }
+    for r in &plan {
+        if let Some(w) = r.warning() {
+            let _ = writeln!(out, "warning: {w}");
+        }
+    }
+    out
+}
+
+/// `--renumber OLD:NEW`.
+async fn renumber(cfg: &config::Config, old: BandId, new: BandId) -> anyhow::Result<i32> {
+    let mut client = match connect(cfg).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("miband-dc: database: {e}");
+            return Ok(1);
+        }
+    };
+    match band_id::renumber(&mut client, old, new).await {
+        Ok(()) => {
+            println!("User {old} is now User {new}; its history moved with it");
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("miband-dc: --renumber {old}:{new}: {e}");
+            Ok(1)
+        }
+    }
 }
 
 async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Result<i32> {
@@ -95,7 +216,7 @@ async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Resu
     })?;
     let replayer = sink.spawn_replayer(std::time::Duration::from_secs(5));
     let metrics = MetricsState::new();
-    collector::register_bands(&metrics, &cfg.devices);
+    collector::register_bands(&metrics, &sink, &cfg.devices).await;
     let control = crate::control::Control::new(&cfg.devices);
     let api = match remote_api(&cfg, &control, &metrics) {
         Ok(api) => api,

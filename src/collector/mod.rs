@@ -6,6 +6,7 @@ pub mod schedule;
 pub mod simulate;
 pub mod sync;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tokio::time::Instant;
 use crate::config::{Config, Device};
 use crate::control::{Control, Job as ControlJob, Outcome};
 use crate::metrics::snapshot::{BandLabels, BandSnapshot, MetricsState};
+use crate::store::band_id::{BandClaim, BandId};
 use crate::store::db_config::DbConfig;
 use crate::store::sink::{Sink, SinkOptions};
 use radio::{ConnectError, Radio};
@@ -70,27 +72,67 @@ struct Shared {
     control: Control,
 }
 
-/// The storage for a configuration.
-pub fn open_sink(config: &Config) -> Result<Arc<Sink>, crate::store::sink::SinkError> {
+/// The database settings of a configuration.
+pub fn db_config(config: &Config) -> DbConfig {
     let d = &config.settings.database;
-    let db = DbConfig {
+    DbConfig {
         host: d.host.clone(),
         port: d.port,
         dbname: d.name.clone(),
         user: d.user.clone(),
         password: d.password.expose().to_string(),
-    };
+    }
+}
+
+/// The storage for a configuration.
+pub fn open_sink(config: &Config) -> Result<Arc<Sink>, crate::store::sink::SinkError> {
     Ok(Arc::new(Sink::open(
-        db,
+        db_config(config),
         &config.settings.state_dir,
         SinkOptions::default(),
     )?))
 }
 
-/// Registers every band with the metrics state.
-pub fn register_bands(metrics: &MetricsState, devices: &[Device]) {
+/// Registers every band: with the storage, which numbers them by the rule of
+/// [`crate::store::band_id`] (logging "User N = MAC (name)" for each, and a warning where
+/// devices.csv and the database disagree), and with the metrics state, whose `id` label is that
+/// same User N. While the database is unreachable the label is devices.csv's id, which is the
+/// User N the band will get unless the database already knows it otherwise.
+pub async fn register_bands(metrics: &MetricsState, sink: &Sink, devices: &[Device]) {
+    let claims = devices
+        .iter()
+        .map(|d| BandClaim {
+            mac: d.mac.clone(),
+            wanted: BandId::from_csv_id(&d.id),
+        })
+        .collect();
+    let names = devices
+        .iter()
+        .map(|d| (d.mac.clone(), d.display_name().to_string()))
+        .collect();
+    sink.set_claims(claims, names).await;
+    let ids: HashMap<String, BandId> = match sink.register_claims().await {
+        Ok(Some(regs)) => regs
+            .into_iter()
+            .map(|r| (r.mac.to_ascii_uppercase(), r.id))
+            .collect(),
+        Ok(None) => {
+            tracing::warn!(
+                "database unreachable: bands are numbered by their devices.csv ids until it answers"
+            );
+            HashMap::new()
+        }
+        Err(e) => {
+            tracing::warn!("registering the bands: {e}");
+            HashMap::new()
+        }
+    };
     for d in devices {
-        metrics.add_band(BandLabels::from_device(d));
+        let mut labels = BandLabels::from_device(d);
+        if let Some(id) = ids.get(&d.mac.to_ascii_uppercase()) {
+            labels.id = id.to_string();
+        }
+        metrics.add_band(labels);
     }
 }
 
@@ -234,9 +276,10 @@ async fn band_worker(
             Vec::new()
         };
         let mut jobs = schedule.due(Instant::now());
-        if actions.iter().any(|j| j.action.is_sync()) {
+        if actions.iter().any(|j| crate::control::action::is_sync(&j.action)) {
             jobs = Job::ALL.to_vec();
         }
+        tracing::debug!(band = %device.mac, jobs = ?jobs, "connecting");
         let result = attempt(
             &shared,
             &device,
@@ -263,7 +306,13 @@ async fn band_worker(
             }
             Err(msg) => {
                 let wait = backoff.fail();
-                tracing::warn!(band = %device.mac, "{msg}; retrying in {} s", wait.as_secs());
+                match failure_note(shared.opts.once, stopping(&shared, &shutdown), wait) {
+                    Some(FailureNote::Retry(note)) => {
+                        tracing::warn!(band = %device.mac, "{msg}{note}")
+                    }
+                    Some(FailureNote::Final) => tracing::warn!(band = %device.mac, "{msg}"),
+                    None => tracing::info!(band = %device.mac, "sync interrupted: stopping"),
+                }
                 schedule.retry_after(Instant::now(), wait);
                 actions_not_before = Instant::now() + wait;
                 control.update_info(mac, |i| i.last_outcome = Some(outcome(Some(msg))));
@@ -290,6 +339,34 @@ fn instant_of(t: std::time::SystemTime) -> Instant {
         .duration_since(std::time::SystemTime::now())
         .unwrap_or_default();
     Instant::now() + ahead
+}
+
+fn stopping(shared: &Shared, shutdown: &watch::Receiver<bool>) -> bool {
+    shared.stopping.load(Ordering::SeqCst) || *shutdown.borrow()
+}
+
+/// What a failed sync's log line says about what happens next.
+#[derive(Debug, PartialEq, Eq)]
+enum FailureNote {
+    /// The band is tried again after the wait (the text to append).
+    Retry(String),
+    /// `--once`: there is no next time.
+    Final,
+}
+
+/// `None` when the failure is the collector stopping (SIGTERM): that is no band's fault and
+/// nothing will be retried.
+fn failure_note(once: bool, stopping: bool, wait: Duration) -> Option<FailureNote> {
+    if stopping {
+        None
+    } else if once {
+        Some(FailureNote::Final)
+    } else {
+        Some(FailureNote::Retry(format!(
+            "; retrying in {} s",
+            wait.as_secs()
+        )))
+    }
 }
 
 /// Connects and syncs; errors come back as the log line to print.
@@ -334,7 +411,7 @@ async fn attempt(
     }
     let mut syncs = Vec::new();
     for job in actions {
-        if job.action.is_sync() {
+        if crate::control::action::is_sync(&job.action) {
             syncs.push(job);
             continue;
         }
@@ -353,7 +430,7 @@ async fn attempt(
         };
         if let (crate::control::Action::HeartRate, Ok(v)) = (&job.action, &result) {
             if let Some(bpm) = v.get("bpm").and_then(|b| b.as_u64()) {
-                let bpm = bpm.min(u8::MAX as u64) as u8;
+                let bpm = bpm.min(u64::from(u8::MAX)) as u8;
                 shared
                     .metrics
                     .update_band(mac, |b| b.readings.heart_rate_bpm = Some(bpm));
@@ -362,6 +439,10 @@ async fn attempt(
                     bpm: bpm.into(),
                 });
             }
+        }
+        if result.is_ok() {
+            // The band answered and took the key: it is up, even without a sync.
+            shared.metrics.update_band(mac, |b| b.mark_up());
         }
         control.finish(job.id, result);
     }
@@ -421,5 +502,22 @@ async fn wait_true(rx: &mut watch::Receiver<bool>) {
         if rx.changed().await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_running_collector_promises_a_retry() {
+        let wait = Duration::from_secs(30);
+        assert_eq!(
+            failure_note(false, false, wait),
+            Some(FailureNote::Retry("; retrying in 30 s".into()))
+        );
+        assert_eq!(failure_note(true, false, wait), Some(FailureNote::Final));
+        assert_eq!(failure_note(false, true, wait), None);
+        assert_eq!(failure_note(true, true, wait), None);
     }
 }

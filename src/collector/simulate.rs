@@ -14,6 +14,7 @@ use crate::emulator::link::{Clock, EmulatedBand};
 use crate::emulator::model::Model;
 use crate::emulator::Person;
 use crate::protocol::key::AuthKey;
+use crate::store::band_id::BandId;
 
 /// Days of history an emulated band holds at start.
 pub const SIMULATED_HISTORY_DAYS: i64 = 4;
@@ -33,15 +34,25 @@ pub fn generated_key(n: usize) -> AuthKey {
     AuthKey::from_bytes(k)
 }
 
-/// Bands to simulate: the configured ones first, then generated ones up to `n` in all.
+/// Bands to simulate: the configured ones first, then generated ones up to `n` in all. A
+/// generated band's id is a number above every numeric id of devices.csv, so it becomes a stable
+/// "User N" like any configured band ([`crate::store::band_id`]).
 pub fn simulated_devices(configured: &[Device], n: usize) -> Vec<Device> {
     let mut out: Vec<Device> = configured.iter().take(n).cloned().collect();
+    let above = configured
+        .iter()
+        .filter_map(|d| BandId::from_csv_id(&d.id))
+        .map(BandId::get)
+        .max()
+        .unwrap_or(0);
+    let mut next = i64::from(above);
     for i in out.len() + 1..=n {
+        next += 1;
         out.push(Device {
-            id: format!("sim{i}"),
+            id: next.to_string(),
             mac: generated_mac(i),
             key: generated_key(i),
-            name: Some(format!("Simulated band {i}")),
+            name: Some(format!("Simulated band {next}")),
         });
     }
     out
@@ -96,7 +107,12 @@ mod tests {
         assert_eq!(d.len(), 3);
         assert_eq!(d[0].mac, "AA:BB:CC:DD:EE:FF");
         assert_eq!(d[1].mac, "C2:00:5E:00:00:02");
-        assert_eq!(d[2].id, "sim3");
+        // Numbers after the configured ones, never `sim3`.
+        assert_eq!(d[1].id, "8");
+        assert_eq!(d[2].id, "9");
+        let only_generated = simulated_devices(&[], 2);
+        assert_eq!(only_generated[0].id, "1");
+        assert_eq!(only_generated[1].id, "2");
         assert_ne!(generated_key(2), generated_key(3));
         assert_eq!(mac_bytes("C2:00:5E:00:00:02"), [0xC2, 0, 0x5E, 0, 0, 2]);
         assert_eq!(simulated_devices(&configured, 0).len(), 0);

@@ -153,17 +153,16 @@ pub async fn sync_band(
     let tz = local_tz_quarters();
     if jobs.contains(&Job::TimeCheck) {
         let c = s.sync_clock(Utc::now(), tz).await?;
+        let r = time_check(Utc::now(), c.drift);
         if c.corrected {
+            // The very value stored in ts_drift, so the log and the database agree on the sign.
             tracing::info!(
                 band = mac,
-                drift_seconds = c.drift.num_seconds(),
-                "band clock corrected"
+                drift_seconds = r.drift_seconds,
+                "band clock corrected: {}",
+                drift_words(r.drift_seconds)
             );
         }
-        let r = TimeCheck {
-            ts: Utc::now(),
-            drift_seconds: (-c.drift.num_seconds()).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
-        };
         store(ctx.sink, mac, Record::TimeCheck(r)).await?;
         report.done.push(Job::TimeCheck);
     }
@@ -245,5 +244,41 @@ async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64
         Ok(sum) => Ok(sum.samples),
         Err(SessionError::Sink(m)) if m == "stopping" => Err(SyncError::Stopping),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The record of a clock check: `ts_drift` is our clock minus the band's (positive: the band is
+/// behind), while the session measures the band's minus ours.
+fn time_check(ts: chrono::DateTime<Utc>, band_minus_true: chrono::Duration) -> TimeCheck {
+    TimeCheck {
+        ts,
+        drift_seconds: (-band_minus_true.num_seconds()).clamp(i32::MIN as i64, i32::MAX as i64)
+            as i32,
+    }
+}
+
+/// `ts_drift` in words for the log.
+fn drift_words(drift_seconds: i32) -> String {
+    match drift_seconds {
+        0 => "it was on time (zone corrected)".to_string(),
+        n if n > 0 => format!("it was {n} s behind"),
+        n => format!("it was {} s ahead", n.unsigned_abs()),
+    }
+}
+
+#[cfg(test)]
+mod drift_tests {
+    use super::*;
+
+    #[test]
+    fn the_logged_drift_is_the_stored_one_with_its_sign() {
+        let ts = Utc::now();
+        // The band shows 42 s less than the true time: it is behind.
+        let r = time_check(ts, chrono::Duration::seconds(-42));
+        assert_eq!(r.drift_seconds, 42);
+        assert_eq!(drift_words(r.drift_seconds), "it was 42 s behind");
+        let r = time_check(ts, chrono::Duration::seconds(90));
+        assert_eq!(r.drift_seconds, -90);
+        assert_eq!(drift_words(r.drift_seconds), "it was 90 s ahead");
     }
 }

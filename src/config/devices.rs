@@ -172,6 +172,76 @@ pub fn parse_mac(text: &str) -> Result<String, String> {
     })
 }
 
+/// A band to add to `devices.csv` (`miband key --append`).
+#[derive(Debug, Clone)]
+pub struct NewBand {
+    /// Upper-case `AA:BB:CC:DD:EE:FF`.
+    pub mac: String,
+    /// The key; written as 32 lower-case hex digits.
+    pub key: AuthKey,
+    /// Optional display name (4th column).
+    pub name: Option<String>,
+}
+
+/// Why bands cannot be appended.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppendError {
+    /// The file already has a line for this band.
+    #[error(
+        "{mac} is already in the file (line {line}); remove that line first to replace its key"
+    )]
+    MacPresent {
+        /// The band.
+        mac: String,
+        /// 1-based line where it is.
+        line: usize,
+    },
+}
+
+/// One `devices.csv` line, `id | mac | token [| name]`, as [`parse`] reads it back. Holds the
+/// key in clear: write it only to stdout or to the devices file.
+pub fn format_line(id: &str, band: &NewBand) -> String {
+    let key = hex::encode(band.key.expose());
+    match &band.name {
+        Some(n) => format!("{id} | {} | {key} | {n}", band.mac),
+        None => format!("{id} | {} | {key}", band.mac),
+    }
+}
+
+/// `text` with a line per band appended; comments, blank lines and every existing line stay as
+/// they are. New ids continue after the largest numeric id in the file. Refuses a MAC that is
+/// already there (in whatever spelling) rather than leaving the file with two keys for one band.
+pub fn append(text: &str, bands: &[NewBand]) -> Result<String, AppendError> {
+    let mut macs: HashMap<String, usize> = HashMap::new();
+    let mut max_id: u64 = 0;
+    for (index, raw) in text.lines().enumerate() {
+        let content = raw.split('#').next().unwrap_or("").trim();
+        let columns: Vec<&str> = content.split('|').map(str::trim).collect();
+        if let Ok(id) = columns[0].parse::<u64>() {
+            max_id = max_id.max(id);
+        }
+        if let Some(mac) = columns.get(1).and_then(|m| parse_mac(m).ok()) {
+            macs.entry(mac).or_insert(index + 1);
+        }
+    }
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    for (offset, band) in (1..).zip(bands) {
+        if let Some(&line) = macs.get(&band.mac) {
+            return Err(AppendError::MacPresent {
+                mac: band.mac.clone(),
+                line,
+            });
+        }
+        macs.insert(band.mac.clone(), 0);
+        out.push_str(&format_line(&(max_id + offset).to_string(), band));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +305,57 @@ mod tests {
                 "devices.csv:1: token: expected the auth key as 32 hex digits, found 4 characters",
             ]
         );
+    }
+
+    #[test]
+    fn appended_lines_read_back_and_keep_the_rest() {
+        let key = AuthKey::from_hex(KEY).unwrap();
+        let band = |mac: &str, name: Option<&str>| NewBand {
+            mac: mac.into(),
+            key: key.clone(),
+            name: name.map(Into::into),
+        };
+        let before = format!("# my bands\n\n7 | aa:bb:cc:dd:ee:01 | {KEY} # kitchen");
+        let after = append(
+            &before,
+            &[
+                band("AA:BB:CC:DD:EE:02", Some("Bob")),
+                band("AA:BB:CC:DD:EE:03", None),
+            ],
+        )
+        .unwrap();
+        assert!(after.starts_with(&format!("{before}\n")), "{after}");
+        let p = run(&after);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let got: Vec<(&str, &str, Option<&str>)> = p
+            .devices
+            .iter()
+            .map(|d| (d.id.as_str(), d.mac.as_str(), d.name.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("7", "AA:BB:CC:DD:EE:01", None),
+                ("8", "AA:BB:CC:DD:EE:02", Some("Bob")),
+                ("9", "AA:BB:CC:DD:EE:03", None),
+            ]
+        );
+        assert!(p.devices.iter().all(|d| d.key == key));
+        assert_eq!(
+            append(&before, &[band("AA:BB:CC:DD:EE:01", None)]),
+            Err(AppendError::MacPresent {
+                mac: "AA:BB:CC:DD:EE:01".into(),
+                line: 3
+            })
+        );
+        assert!(append(
+            "",
+            &[
+                band("AA:BB:CC:DD:EE:01", None),
+                band("AA:BB:CC:DD:EE:01", None)
+            ]
+        )
+        .is_err());
     }
 
     #[test]

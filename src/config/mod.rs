@@ -1,5 +1,5 @@
 //! The collector's configuration: `devices.csv` and `settings.json`, read exactly as ARCO's
-//! miband-dc reads them (see /work/shared/arco-compat.md), plus optional additions with defaults.
+//! miband-dc reads them (docs/compatibility.md §1.2, §1.3), plus optional additions with defaults.
 //!
 //! Parse, don't validate: the files as users write them (lines, a JSON value) are turned into the
 //! validated [`Config`] in one step that reports every problem with its file and line, so a user
@@ -22,7 +22,9 @@ mod spelling;
 use std::path::Path;
 
 pub use crate::protocol::key::{AuthKey, KeyError as AuthKeyError};
-pub use devices::{parse_mac, Device};
+pub use devices::{
+    append as append_devices, format_line as device_line, parse_mac, AppendError, Device, NewBand,
+};
 pub use duration::{parse_duration, DurationError};
 pub use error::{ConfigErrors, Diagnostic};
 pub use mqtt::MqttSettings;

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::action::Action;
+use crate::action::Action;
 
 /// How many finished jobs are remembered (per collector) so their outcome can still be read.
 pub const FINISHED_KEPT: usize = 256;
@@ -51,6 +51,7 @@ pub struct Job {
     /// The band's MAC.
     pub band: String,
     /// What was asked.
+    #[schema(schema_with = crate::api::schema::action)]
     pub action: Action,
     /// Where the job is.
     pub state: JobState,
@@ -280,7 +281,7 @@ mod tests {
     #[test]
     fn a_job_goes_queued_running_done() {
         let mut table = JobTable::new([A]);
-        let job = table.submit(A, Action::Find, t(0), t(60)).unwrap();
+        let job = table.submit(A, Action::HeartRate, t(0), t(60)).unwrap();
         assert_eq!(job.state, JobState::Queued);
         assert_eq!(table.queued(A).len(), 1);
         let running = table.start_all(A);
@@ -298,7 +299,7 @@ mod tests {
     #[test]
     fn a_job_whose_band_was_not_reached_goes_back_to_the_queue() {
         let mut table = JobTable::new([A]);
-        let job = table.submit(A, Action::Find, t(0), t(60)).unwrap();
+        let job = table.submit(A, Action::HeartRate, t(0), t(60)).unwrap();
         table.start_all(A);
         table.requeue(job.id);
         assert_eq!(table.get(job.id).unwrap().state, JobState::Queued);
@@ -309,14 +310,14 @@ mod tests {
     fn unknown_bands_and_full_queues_are_refused() {
         let mut table = JobTable::new([A]);
         assert_eq!(
-            table.submit("BB:00:00:00:00:02", Action::Find, t(0), t(1)),
+            table.submit("BB:00:00:00:00:02", Action::HeartRate, t(0), t(1)),
             Err(SubmitError::UnknownBand("BB:00:00:00:00:02".into()))
         );
         for _ in 0..QUEUE_LIMIT {
-            table.submit(A, Action::Find, t(0), t(1)).unwrap();
+            table.submit(A, Action::HeartRate, t(0), t(1)).unwrap();
         }
         assert_eq!(
-            table.submit(A, Action::Find, t(0), t(1)),
+            table.submit(A, Action::HeartRate, t(0), t(1)),
             Err(SubmitError::QueueFull(A.into()))
         );
     }
@@ -324,7 +325,7 @@ mod tests {
     #[test]
     fn queued_jobs_fail_at_their_deadline_only() {
         let mut table = JobTable::new([A]);
-        let early = table.submit(A, Action::Find, t(0), t(10)).unwrap();
+        let early = table.submit(A, Action::HeartRate, t(0), t(10)).unwrap();
         let late = table.submit(A, Action::SyncNow, t(0), t(100)).unwrap();
         assert_eq!(table.next_deadline(A), Some(t(10)));
         assert!(table.expire(A, t(9), "away").is_empty());
@@ -339,10 +340,10 @@ mod tests {
     #[test]
     fn only_the_last_finished_jobs_are_kept() {
         let mut table = JobTable::new([A]);
-        let first = table.submit(A, Action::Find, t(0), t(1)).unwrap().id;
+        let first = table.submit(A, Action::HeartRate, t(0), t(1)).unwrap().id;
         table.finish(first, t(0), Ok(serde_json::Value::Null));
         for _ in 0..FINISHED_KEPT {
-            let id = table.submit(A, Action::Find, t(0), t(1)).unwrap().id;
+            let id = table.submit(A, Action::HeartRate, t(0), t(1)).unwrap().id;
             table.finish(id, t(0), Ok(serde_json::Value::Null));
         }
         assert!(table.get(first).is_none());

@@ -20,7 +20,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 use utoipa::ToSchema;
 
-pub use action::Action;
+pub use crate::action::Action;
 pub use events::Event;
 pub use jobs::{Job, JobId, JobState, SubmitError};
 

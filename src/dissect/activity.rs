@@ -1,4 +1,4 @@
-//! Activity history packets from 0x0005 (protocol.md §4.2–4.5), reassembled by the same
+//! Activity history packets from 0x0005 (docs/protocol.md §4.2–4.5), reassembled by the same
 //! [`HistoryAssembler`] and [`stamp`] the collector uses, so the dissector shows exactly what
 //! would be stored.
 

@@ -1,4 +1,4 @@
-//! The band's answers on the auth characteristic 0x0009 (protocol.md §2.1).
+//! The band's answers on the auth characteristic 0x0009 (docs/protocol.md §2.1).
 
 use serde_json::{json, Value};
 

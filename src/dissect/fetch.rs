@@ -1,4 +1,4 @@
-//! The band's answers on the fetch control characteristic 0x0004 (protocol.md §4.1).
+//! The band's answers on the fetch control characteristic 0x0004 (docs/protocol.md §4.1).
 
 use serde_json::{json, Value};
 

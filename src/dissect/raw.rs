@@ -1,4 +1,4 @@
-//! Raw sensor packets from 0x0002 (protocol.md §5).
+//! Raw sensor packets from 0x0002 (docs/protocol.md §5).
 
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-//! Status characteristics (protocol.md §3): battery, realtime steps, current time, heart rate.
+//! Status characteristics (docs/protocol.md §3): battery, realtime steps, current time, heart rate.
 
 use serde_json::{json, Value};
 

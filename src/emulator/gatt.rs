@@ -1,5 +1,5 @@
 //! The band's GATT table: services, characteristics and their BlueZ-style flags, as a MB4
-//! listing shows them (protocol.md §1). The in-process band checks UUIDs against it and the
+//! listing shows them (docs/protocol.md §1). The in-process band checks UUIDs against it and the
 //! emulated BlueZ builds its object tree from it. The services the toolkit uses come first, so
 //! their handles stay put; the rest of a real MB4's table follows (writes there are accepted and
 //! ignored, as the toolkit never uses them).

@@ -1,4 +1,4 @@
-//! Which band is emulated, and what it says about itself (protocol.md §1.2, §6).
+//! Which band is emulated, and what it says about itself (docs/protocol.md §1.2, §6).
 
 use crate::protocol::activity::SampleSize;
 use crate::protocol::device_info::PnpId;

@@ -17,7 +17,7 @@ use tokio::sync::{broadcast::error::RecvError, watch};
 
 use crate::api::views::{self, BandView};
 use crate::config::{Device, MqttSettings};
-use crate::control::{Control, Event, DEFAULT_JOB_DEADLINE, MAX_JOB_DEADLINE};
+use crate::control::{Control, Event, DEFAULT_JOB_DEADLINE};
 use crate::metrics::snapshot::MetricsState;
 use topics::{node, Topics, ENTITIES};
 
@@ -293,13 +293,8 @@ fn command(shared: &Shared, n: &str, payload: &[u8]) {
         return;
     };
     match topics::parse_command(payload) {
-        Ok(req) => {
-            let deadline = req
-                .deadline_seconds
-                .map(Duration::from_secs)
-                .unwrap_or(DEFAULT_JOB_DEADLINE)
-                .clamp(Duration::from_secs(1), MAX_JOB_DEADLINE);
-            match shared.control.submit(&device.mac, req.action, deadline) {
+        Ok(action) => {
+            match shared.control.submit(&device.mac, action, DEFAULT_JOB_DEADLINE) {
                 Ok(job) => tracing::info!(band = %device.mac, job = job.id, "MQTT: job queued"),
                 Err(e) => tracing::warn!(band = %device.mac, "MQTT: command refused: {e}"),
             }

@@ -21,7 +21,7 @@
 
 use serde_json::{json, Value};
 
-use crate::api::views::{BandView, JobRequest};
+use crate::api::views::BandView;
 use crate::control::Action;
 
 /// Entities a band has in Home Assistant: (component, object suffix).
@@ -245,29 +245,19 @@ impl Topics {
     }
 }
 
-/// A command payload: a bare action name (`find`), an action (`{"type": "find"}`), or a job
-/// request (`{"action": {"type": "find"}, "deadline_seconds": 60}`).
-pub fn parse_command(payload: &[u8]) -> Result<JobRequest, String> {
+/// A command payload: a bare action name (`find`, `sync_now`, `heart_rate`, `set_time`,
+/// `alarm_list`) or an action as the API takes it (`{"action": "alert", "text": "Hi"}`).
+pub fn parse_command(payload: &[u8]) -> Result<Action, String> {
     let text = std::str::from_utf8(payload)
         .map_err(|_| "expected UTF-8 text".to_string())?
         .trim();
-    if !text.starts_with('{') {
-        let action: Action = serde_json::from_value(json!({ "type": text }))
-            .map_err(|e| format!("unknown command {text:?}: {e}"))?;
-        return Ok(JobRequest {
-            action,
-            deadline_seconds: None,
-        });
-    }
-    if let Ok(r) = serde_json::from_str::<JobRequest>(text) {
-        return Ok(r);
-    }
-    serde_json::from_str::<Action>(text)
-        .map(|action| JobRequest {
-            action,
-            deadline_seconds: None,
-        })
-        .map_err(|e| format!("expected a command such as \"find\" or {{\"type\": \"find\"}}: {e}"))
+    let value = if text.starts_with('{') {
+        serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?
+    } else {
+        json!({ "action": text })
+    };
+    serde_json::from_value(value)
+        .map_err(|e| format!("expected a command such as find or {{\"action\": \"find\"}}: {e}"))
 }
 
 #[cfg(test)]
@@ -366,18 +356,14 @@ mod tests {
 
     #[test]
     fn commands_are_words_or_json() {
-        assert_eq!(parse_command(b"find").unwrap().action, Action::Find);
-        assert_eq!(
-            parse_command(b"{\"type\":\"sync_now\"}").unwrap().action,
-            Action::SyncNow
-        );
-        let r = parse_command(b"{\"action\":{\"type\":\"heart_rate\"},\"deadline_seconds\":60}")
-            .unwrap();
-        assert_eq!(
-            (r.action, r.deadline_seconds),
-            (Action::HeartRate, Some(60))
-        );
+        assert!(matches!(parse_command(b"find").unwrap(), Action::Find { .. }));
+        assert_eq!(parse_command(b" sync_now\n").unwrap(), Action::SyncNow);
+        assert!(matches!(
+            parse_command(br#"{"action":"alert","text":"Hi"}"#).unwrap(),
+            Action::Alert { .. }
+        ));
         assert!(parse_command(b"explode").is_err());
+        assert!(parse_command(b"alert").is_err());
         assert!(parse_command(&[0xff]).is_err());
     }
 }

@@ -1,11 +1,11 @@
-//! Per-minute activity samples as the band stores them (protocol.md §4.2, §4.5).
+//! Per-minute activity samples as the band stores them (docs/protocol.md §4.2, §4.5).
 //!
 //! A sample is kept *raw* (the kind byte exactly as the band sent it, which miband-dc stores as
 //! `category`) and also offers its mapped meaning, so nothing is lost and nothing is guessed twice.
 
 use chrono::{DateTime, Utc};
 
-/// Bytes per stored minute: 4 on Mi Band 4 (and 2/3), 8 on Mi Band 5/6 (protocol.md §4.2, §6).
+/// Bytes per stored minute: 4 on Mi Band 4 (and 2/3), 8 on Mi Band 5/6 (docs/protocol.md §4.2, §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SampleSize {
     /// MB1S/MB2/MB3/MB4: kind, intensity, steps, heart rate.
@@ -24,7 +24,7 @@ impl SampleSize {
     }
 
     /// The size a band uses, from its advertised name: Mi Band 5 and 6 store 8-byte samples
-    /// (GB since d3a51a107); older bands and unknown names 4 (protocol.md §6).
+    /// (GB since d3a51a107); older bands and unknown names 4 (docs/protocol.md §6).
     pub fn for_band_name(name: &str) -> SampleSize {
         let n = name.to_ascii_lowercase();
         if n.contains("band 5") || n.contains("band 6") {
@@ -71,7 +71,7 @@ pub struct TimedSample {
     pub sample: ActivitySample,
 }
 
-/// The meaning of a raw kind byte, after GB's `raw & 0x0F` masking (protocol.md §4.5).
+/// The meaning of a raw kind byte, after GB's `raw & 0x0F` masking (docs/protocol.md §4.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActivityKind {
     /// 0: "same as before" — the previous valid kind continues.

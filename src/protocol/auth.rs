@@ -1,5 +1,5 @@
-//! Authentication on characteristic 0x0009 (protocol.md §2): request a random number, answer with
-//! AES-128-ECB(key, random). Both handshake variants seen in the wild are supported: the "old"
+//! Authentication on characteristic 0x0009 (docs/protocol.md §2): request a random number, answer
+//! with AES-128-ECB(key, random). Both handshake variants seen in the wild are supported: the "old"
 //! `02 00` / `03 00` (satcar77, grimsteel) and GB's "new" `82 00 02 01 00` / `83 00` (cryptFlags
 //! 0x80). Replies carry the command in their low nibble, so both are decoded by one parser.
 

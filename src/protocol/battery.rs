@@ -1,4 +1,4 @@
-//! Battery info on 0x0006 (protocol.md §3.1): 20 bytes, level at 1, status at 2, "last off" at
+//! Battery info on 0x0006 (docs/protocol.md §3.1): 20 bytes, level at 1, status at 2, "last off" at
 //! 3..10, last charge at **11**..18 (GB's offset 10 is a known bug, see the CONFLICT note), last
 //! charge level at 19. Band-local times without zone.
 

@@ -1,5 +1,5 @@
 //! The date layout every Huami message shares: year u16 LE, month, day, hour, minute[, second],
-//! and where present a time zone byte in signed quarter-hours (protocol.md §3.3, GB
+//! and where present a time zone byte in signed quarter-hours (docs/protocol.md §3.3, GB
 //! `rawBytesToCalendar`). Times on the band are *local*; the zone byte says which local.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};

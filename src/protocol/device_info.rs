@@ -1,5 +1,5 @@
-//! Device Information service 0x180A (protocol.md §1.2): revision and serial strings, System ID
-//! and PnP ID.
+//! Device Information service 0x180A (docs/protocol.md §1.2): revision and serial strings, System
+//! ID and PnP ID.
 
 use super::error::DecodeError;
 

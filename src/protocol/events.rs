@@ -1,4 +1,4 @@
-//! Device events on 0x0010 (protocol.md §3.5): byte 0 says what happened.
+//! Device events on 0x0010 (docs/protocol.md §3.5): byte 0 says what happened.
 
 use super::error::DecodeError;
 

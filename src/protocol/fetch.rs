@@ -1,4 +1,4 @@
-//! Activity history fetch (protocol.md §4): control on 0x0004, data on 0x0005.
+//! Activity history fetch (docs/protocol.md §4): control on 0x0004, data on 0x0005.
 //!
 //! Sequence: host `01 01 <since> 00 TZ` → band `10 01 01 <count u32> <start> TZ`; host `02` →
 //! data packets `[counter][samples…]` → band `10 02 01`; host `03` (ack: the band may drop what

@@ -1,4 +1,4 @@
-//! Heart rate (protocol.md §3.4): control point 0x2A39 commands and measurements on 0x2A37.
+//! Heart rate (docs/protocol.md §3.4): control point 0x2A39 commands and measurements on 0x2A37.
 //! The periodic interval is a *binary* byte (satcar77 sent ASCII, so "1" became 49 minutes).
 
 use super::error::DecodeError;

@@ -1,4 +1,4 @@
-//! Data packets on 0x0005 (protocol.md §4.2, §4.3): reassembly whatever the MTU, counter
+//! Data packets on 0x0005 (docs/protocol.md §4.2, §4.3): reassembly whatever the MTU, counter
 //! checks, and stamping sample i at the announced start + i minutes. Also the band side:
 //! splitting samples into packets.
 

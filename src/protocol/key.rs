@@ -1,6 +1,6 @@
 //! The band's 16-byte auth key. Users paste it as 32 hex digits (miband-dc's `token`) or as
 //! huami-token prints it (`0x` + 32 hex digits); the band needs the *decoded* bytes — passing the
-//! hex text itself is the classic cause of `10 03 08` (protocol.md §2, §7.1).
+//! hex text itself is the classic cause of `10 03 08` (docs/protocol.md §2, §7 item 1).
 //!
 //! The key is a secret: neither `Debug` nor any error shows it.
 

@@ -1,4 +1,4 @@
-//! Raw sensor stream (protocol.md §5): control on 0x0001, packets on 0x0002. Accelerometer
+//! Raw sensor stream (docs/protocol.md §5): control on 0x0001, packets on 0x0002. Accelerometer
 //! packets are a type byte 0x01, a sequence byte and 1–3 int16 x/y/z triplets; raw PPG packets
 //! are 16 bytes: 2 header bytes and 7 uint16 values (creotiv).
 

@@ -1,6 +1,6 @@
-//! Realtime steps on 0x0007 (protocol.md §3.2). The 13-byte form (MB2 ≥ 1.0.1.39, MB3/4/5) holds
-//! u32 steps, metres and kcal; the 5-byte legacy form holds steps only. GB reads only u16 steps;
-//! we read the full u32 fields as miband-js does.
+//! Realtime steps on 0x0007 (docs/protocol.md §3.2). The 13-byte form (MB2 ≥ 1.0.1.39, MB3/4/5)
+//! holds u32 steps, metres and kcal; the 5-byte legacy form holds steps only. GB reads only u16
+//! steps; we read the full u32 fields as miband-js does.
 
 use super::error::DecodeError;
 

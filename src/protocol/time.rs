@@ -1,4 +1,4 @@
-//! Current Time 0x2A2B in service FEE0 (protocol.md §3.3): 11 bytes, read and written.
+//! Current Time 0x2A2B in service FEE0 (docs/protocol.md §3.3): 11 bytes, read and written.
 //! Day of week 1 = Monday; zone in signed quarter-hours *including* DST. Writing zone 0 (satcar77)
 //! or a hard-coded zone (satcar77#16) makes later fetches miss recent data, so we always write the
 //! real offset.
@@ -80,7 +80,8 @@ mod tests {
 
     #[test]
     fn gadgetbridge_unit_test_vector() {
-        // 2022-12-15 20:38:53 Europe/Paris → e6 07 0c 0f 14 26 35 04 00 00 04 (protocol.md §3.3).
+        // docs/protocol.md §3.3:
+        // 2022-12-15 20:38:53 Europe/Paris → e6 07 0c 0f 14 26 35 04 00 00 04.
         let local = NaiveDate::from_ymd_opt(2022, 12, 15)
             .unwrap()
             .and_hms_opt(20, 38, 53)

@@ -1,4 +1,4 @@
-//! Every GATT service and characteristic UUID we use, in one place (protocol.md §1).
+//! Every GATT service and characteristic UUID we use, in one place (docs/protocol.md §1).
 
 use uuid::Uuid;
 

@@ -1,6 +1,6 @@
 //! The render model of a Grafana dashboard, which `templates/dashboard.json` (and its panel
-//! partial `templates/panel.json`) turn into Grafana's JSON model (ecosystem.md §2). Band
-//! dashboards ([`super::dashboard`]) and the overview ([`super::overview`]) both fill it in.
+//! partial `templates/panel.json`) turn into Grafana's JSON model (docs/compatibility.md §4.3).
+//! Band dashboards ([`super::dashboard`]) and the overview ([`super::overview`]) both fill it in.
 
 use super::panels::{Step, Viz};
 use askama::Template;

@@ -3,7 +3,7 @@
 //!
 //! PostgreSQL uses the plugin id `grafana-postgresql-datasource` (Grafana ≥ 10.2.3) with
 //! `jsonData.database` and `secureJsonData.password`, the only places Grafana 12 still reads
-//! (ecosystem.md §1.1). With `DBPASSWORD_ENV` the file holds `$__env{VAR}` instead of the
+//! (docs/compatibility.md §4.1). With `DBPASSWORD_ENV` the file holds `$__env{VAR}` instead of the
 //! password, and Grafana reads it from its own environment.
 
 use super::conf::{Config, Password};

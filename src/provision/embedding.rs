@@ -1,6 +1,6 @@
 //! Embedding panels in a mirror needs `[security] allow_embedding` and anonymous access in
-//! grafana.ini (arco-compat.md). ARCO replaced the whole grafana.ini to get them; we only read
-//! it, say what is missing, and write the needed lines to a separate file
+//! grafana.ini (docs/compatibility.md §3). ARCO replaced the whole grafana.ini to get them; we only
+//! read it, say what is missing, and write the needed lines to a separate file
 //! (`templates/embedding.txt`) for the admin to merge.
 
 use askama::Template;

@@ -1,5 +1,6 @@
 //! What a MagicMirror needs to show the dashboards: `config.js` entries for MMM-GrafanaEmbed
-//! (rendered by `templates/mirror.js`) and the `d-solo` URL of every panel (arco-compat.md).
+//! (rendered by `templates/mirror.js`) and the `d-solo` URL of every panel (docs/compatibility.md
+//! §3).
 //!
 //! Three forms of the module config exist in the wild: the newer module's `id` + `name` (UID
 //! and slug) or `user: N` (it derives both with our formula), and the older module's

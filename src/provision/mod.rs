@@ -1,4 +1,4 @@
-//! Grafana provisioning, the replacement of ARCO's `miband-grafana` (arco-compat.md): the
+//! Grafana provisioning, the replacement of ARCO's `miband-grafana` (docs/compatibility.md §2): the
 //! datasource and dashboard-provider files, one dashboard per band with ARCO's UIDs and panel
 //! IDs, a live overview on Prometheus, and the MagicMirror configuration that embeds them.
 //!

@@ -7,7 +7,7 @@
 
 /// Per-minute effective activity kind from `$start` to the end of the range: the raw kind's low
 /// nibble, with 0 ("no change") and 10 ("ignore") repeating the previous kind, as Gadgetbridge
-/// does (protocol.md §4.5).
+/// does (docs/protocol.md §4.5).
 macro_rules! kind_minutes {
     ($start:literal) => {
         concat!(
@@ -144,7 +144,7 @@ WHERE dev_id = {dev_id} AND ",
 HAVING count(*) > 0"
 );
 
-/// 41: status 0 is on battery; anything else is charging (protocol.md §3.1).
+/// 41: status 0 is on battery; anything else is charging (docs/protocol.md §3.1).
 pub const BATTERY: &str = "SELECT level AS \"Battery\",
   CASE WHEN status = 0 THEN 'On battery' ELSE 'Charging' END AS \"Status\"
 FROM batteryinforecord
@@ -185,7 +185,7 @@ ORDER BY deep + light DESC
 LIMIT 1"
 );
 
-/// 61: minutes per kind today, named after Gadgetbridge's `HuamiConst` (protocol.md §4.5).
+/// 61: minutes per kind today, named after Gadgetbridge's `HuamiConst` (docs/protocol.md §4.5).
 pub const ACTIVITIES_TODAY: &str = concat!(
     kind_minutes!("date_trunc('day', $__timeTo()::timestamptz) - interval '1 day'"),
     "

@@ -1,8 +1,8 @@
 //! THE panel table of the band dashboards: which ID shows what.
 //!
 //! MagicMirror configs embed these IDs (`panels: [11, 31]`), so they are ARCO's, with ARCO's
-//! meanings; the tens digit is the row (arco-compat.md). Everything else about a panel — type,
-//! unit, thresholds, query — is ours and may improve; the IDs and titles may not change.
+//! meanings; the tens digit is the row (docs/compatibility.md §2.5). Everything else about a panel
+//! — type, unit, thresholds, query — is ours and may improve; the IDs and titles may not change.
 
 use super::panel_sql as sql;
 

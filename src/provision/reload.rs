@@ -1,6 +1,6 @@
 //! Asking a running Grafana to re-read its provisioning files
 //! (`POST /api/admin/provisioning/{datasources,dashboards}/reload`, basic auth as a server
-//! admin; ecosystem.md §1.3) instead of restarting it as ARCO did.
+//! admin; docs/compatibility.md §4.2) instead of restarting it as ARCO did.
 
 use super::conf::GrafanaAdmin;
 use super::secret::Secret;

@@ -1,5 +1,5 @@
 //! Grafana's PostgreSQL macro expansion, reproduced so tests can run the exact SQL Grafana
-//! would send (ecosystem.md §2; Grafana's `sqleng` Interpolate then `macros.go`).
+//! would send (docs/compatibility.md §4.3; Grafana's `sqleng` Interpolate then `macros.go`).
 //!
 //! Order matters and is Grafana's: first the global substitutions (`$__interval_ms`,
 //! `$__interval`, `$__unixEpochFrom()`, `$__unixEpochTo()`), then every `$name(args)` in one

@@ -1,9 +1,9 @@
 //! The dashboard naming contract: file name, title, slug and UID of a band's dashboard.
 //!
 //! MagicMirror's MMM-GrafanaEmbed derives the UID itself in its `user: N` mode with exactly this
-//! formula (UUIDv3, ARCO's namespace, name `miband-grafana_dev<N>.json`; arco-compat.md), so
-//! changing anything here breaks every mirror already configured. ARCO's last release switched
-//! to the MAC and broke them; this module exists so that cannot happen by accident.
+//! formula (UUIDv3, ARCO's namespace, name `miband-grafana_dev<N>.json`; docs/compatibility.md
+//! §2.4), so changing anything here breaks every mirror already configured. ARCO's last release
+//! switched to the MAC and broke them; this module exists so that cannot happen by accident.
 
 use uuid::Uuid;
 

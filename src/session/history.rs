@@ -1,5 +1,5 @@
-//! Incremental history fetch (protocol.md §4): rounds until caught up; each round's samples go to
-//! the sink (which makes them durable) *before* the band gets its `03` ack, so a crash or a
+//! Incremental history fetch (docs/protocol.md §4): rounds until caught up; each round's samples go
+//! to the sink (which makes them durable) *before* the band gets its `03` ack, so a crash or a
 //! dropped link between the two re-fetches the round instead of losing it. Samples before the
 //! cursor are dropped, so nothing is delivered twice.
 

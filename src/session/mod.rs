@@ -113,7 +113,7 @@ impl<'a> Session<'a> {
     }
 
     /// Waits for the next notification from one of `uuids`, skipping others.
-    async fn next_of(
+    pub(crate) async fn next_of(
         &mut self,
         uuids: &[Uuid],
         timeout: Duration,
@@ -135,7 +135,8 @@ impl<'a> Session<'a> {
         Ok(self.next_of(&[uuid], t, what).await?.1)
     }
 
-    /// Authenticates with the band's key (protocol.md §2). A wrong key is [`SessionError::WrongKey`].
+    /// Authenticates with the band's key (docs/protocol.md §2). A wrong key is
+    /// [`SessionError::WrongKey`].
     pub async fn authenticate(&mut self, key: &AuthKey) -> Result<(), SessionError> {
         let v = self.opts.auth_variant;
         self.link.subscribe(u::CHAR_AUTH).await?;
@@ -240,7 +241,7 @@ impl<'a> Session<'a> {
         Ok(ClockCheck { drift, corrected })
     }
 
-    /// One-shot heart-rate measurement (protocol.md §3.4); `None` if the band had no reading.
+    /// One-shot heart-rate measurement (docs/protocol.md §3.4); `None` if the band had no reading.
     pub async fn heart_rate(&mut self) -> Result<Option<u16>, SessionError> {
         let c = u::CHAR_HEART_RATE_CONTROL;
         self.link.subscribe(u::CHAR_HEART_RATE_MEASUREMENT).await?;

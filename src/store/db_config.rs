@@ -31,6 +31,9 @@ impl DbConfig {
             .dbname(&self.dbname)
             .user(&self.user)
             .application_name("miband")
+            // No NOTICE ("relation … already exists, skipping") from the idempotent schema
+            // statements at every start; warnings and errors still come through.
+            .options("-c client_min_messages=warning")
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(30));
         if !self.password.is_empty() {

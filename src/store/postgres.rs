@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use futures::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Transaction};
 
+use super::band_id::{BandClaim, Registration};
 use super::db_config::DbConfig;
 use super::record::{
     BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
@@ -82,42 +83,34 @@ impl Store {
         Ok(Store { client })
     }
 
+    /// The connection, for read-only queries (`miband export`); writes go through the methods
+    /// here so every rule about what is stored stays in this file.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Has the connection gone away?
     pub fn is_closed(&self) -> bool {
         self.client.is_closed()
     }
 
-    /// The band's id (miband-dc's "User N"), registering the band on first sight. The MAC is
-    /// matched ignoring case so a band miband-dc stored keeps its id whatever case the config has.
-    pub async fn band_id(&self, mac: &str) -> Result<i32, StoreError> {
-        let find = "SELECT id FROM mibandrecord WHERE upper(mac) = upper($1) ORDER BY id LIMIT 1";
-        if let Some(row) = self.query_opt(find, mac).await? {
-            return Ok(row.get(0));
-        }
-        // ts_drift is named because miband-dc's DDL gave it no server default.
-        let insert = "INSERT INTO mibandrecord (mac, ts_drift) VALUES ($1, 0) \
-                      ON CONFLICT (mac) DO NOTHING RETURNING id";
-        if let Some(row) = self.query_opt(insert, mac).await? {
-            return Ok(row.get(0));
-        }
-        // Another writer registered it in between.
-        let row = self
-            .client
-            .query_one(find, &[&mac])
-            .await
-            .map_err(StoreError::from_query)?;
-        Ok(row.get(0))
+    /// The band's id (miband-dc's "User N"), registering the band on first sight with a free
+    /// id. The MAC is matched ignoring case so a band miband-dc stored keeps its id whatever
+    /// case the config has. Bands from devices.csv go through [`Store::register_bands`].
+    pub async fn band_id(&mut self, mac: &str) -> Result<i32, StoreError> {
+        let claim = BandClaim {
+            mac: mac.to_string(),
+            wanted: None,
+        };
+        Ok(self.register_bands(&[claim]).await?[0].id.get())
     }
 
-    async fn query_opt(
-        &self,
-        sql: &str,
-        mac: &str,
-    ) -> Result<Option<tokio_postgres::Row>, StoreError> {
-        self.client
-            .query_opt(sql, &[&mac])
-            .await
-            .map_err(StoreError::from_query)
+    /// Registers bands by the one id rule of [`super::band_id`].
+    pub async fn register_bands(
+        &mut self,
+        claims: &[BandClaim],
+    ) -> Result<Vec<Registration>, StoreError> {
+        super::band_id::register_bands(&mut self.client, claims).await
     }
 
     /// Sets (or clears) the band's display name (`mibandrecord.name`, added by migration 2).
@@ -162,52 +155,21 @@ impl Store {
         }
         let q = StoreError::from_query;
         let tx = self.client.transaction().await.map_err(q)?;
-        let sink = tx.copy_in(COPY_STAGING).await.map_err(q)?;
-        let writer = BinaryCopyInWriter::new(sink, &STAGING_TYPES);
-        pin_mut!(writer);
-        for t in samples {
-            let s = &t.sample;
-            let hr = i16::from(s.heart_rate.unwrap_or(NO_HEART_RATE));
-            let extra = s.extra.as_ref().map(|e| &e[..]);
-            writer
-                .as_mut()
-                .write(&[
-                    &t.ts,
-                    &i16::from(s.kind),
-                    &i16::from(s.intensity),
-                    &i16::from(s.steps),
-                    &hr,
-                    &extra,
-                ])
-                .await
-                .map_err(q)?;
-        }
-        writer.finish().await.map_err(q)?;
-        let inserted = tx
-            .execute(
-                "INSERT INTO activityrecord \
-                    (dev_id, ts, category, intensity, steps, heart_rate, extra) \
-                 SELECT $1, ts, category, intensity, steps, heart_rate, extra \
-                 FROM miband_staging_activity ORDER BY ts \
-                 ON CONFLICT (dev_id, ts) DO NOTHING",
-                &[&dev_id],
-            )
-            .await
-            .map_err(q)?;
-        let row = tx
-            .query_one(
-                "UPDATE mibandrecord SET last_activity_ts = GREATEST(last_activity_ts, \
-                    (SELECT max(ts) FROM miband_staging_activity)) \
-                 WHERE id = $1 RETURNING last_activity_ts",
-                &[&dev_id],
-            )
-            .await
-            .map_err(q)?;
+        let outcome = store_minutes(&tx, dev_id, samples).await?;
         tx.commit().await.map_err(q)?;
-        Ok(IngestOutcome {
-            inserted,
-            cursor: row.get(0),
-        })
+        Ok(outcome)
+    }
+
+    /// Starts a bulk import: one transaction for everything, so an import that fails half way
+    /// (a damaged source file, a lost connection) leaves the database as it was.
+    pub async fn begin_import(&mut self) -> Result<Import<'_>, StoreError> {
+        let q = StoreError::from_query;
+        self.client
+            .batch_execute(CREATE_BATTERY_STAGING)
+            .await
+            .map_err(q)?;
+        let tx = self.client.transaction().await.map_err(q)?;
+        Ok(Import { tx })
     }
 
     /// Stores a battery reading and moves `last_battery_ts`. Returns whether it was new.
@@ -374,5 +336,156 @@ impl Store {
                 0
             }
         })
+    }
+}
+
+/// The collector's ingest path, shared with bulk imports: binary COPY into the staging table,
+/// `INSERT .. SELECT .. ON CONFLICT (dev_id, ts) DO NOTHING`, `last_activity_ts` moved to the
+/// newest minute (never back). The staging table is emptied afterwards so several calls can
+/// share one transaction.
+async fn store_minutes(
+    tx: &Transaction<'_>,
+    dev_id: i32,
+    samples: &[TimedSample],
+) -> Result<IngestOutcome, StoreError> {
+    let q = StoreError::from_query;
+    let sink = tx.copy_in(COPY_STAGING).await.map_err(q)?;
+    let writer = BinaryCopyInWriter::new(sink, &STAGING_TYPES);
+    pin_mut!(writer);
+    for t in samples {
+        let s = &t.sample;
+        let hr = i16::from(s.heart_rate.unwrap_or(NO_HEART_RATE));
+        let extra = s.extra.as_ref().map(|e| &e[..]);
+        writer
+            .as_mut()
+            .write(&[
+                &t.ts,
+                &i16::from(s.kind),
+                &i16::from(s.intensity),
+                &i16::from(s.steps),
+                &hr,
+                &extra,
+            ])
+            .await
+            .map_err(q)?;
+    }
+    writer.finish().await.map_err(q)?;
+    let inserted = tx
+        .execute(
+            "INSERT INTO activityrecord \
+                (dev_id, ts, category, intensity, steps, heart_rate, extra) \
+             SELECT $1, ts, category, intensity, steps, heart_rate, extra \
+             FROM miband_staging_activity ORDER BY ts \
+             ON CONFLICT (dev_id, ts) DO NOTHING",
+            &[&dev_id],
+        )
+        .await
+        .map_err(q)?;
+    let row = tx
+        .query_one(
+            "UPDATE mibandrecord SET last_activity_ts = GREATEST(last_activity_ts, \
+                (SELECT max(ts) FROM miband_staging_activity)) \
+             WHERE id = $1 RETURNING last_activity_ts",
+            &[&dev_id],
+        )
+        .await
+        .map_err(q)?;
+    tx.batch_execute("TRUNCATE miband_staging_activity")
+        .await
+        .map_err(q)?;
+    Ok(IngestOutcome {
+        inserted,
+        cursor: row.get(0),
+    })
+}
+
+/// Staging for bulk battery imports (created on the first import of a session).
+const CREATE_BATTERY_STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS miband_staging_battery (
+        ts TIMESTAMP WITH TIME ZONE NOT NULL,
+        level SMALLINT NOT NULL,
+        status SMALLINT NOT NULL
+    ) ON COMMIT DELETE ROWS";
+
+/// A bulk import in progress: one transaction; nothing is visible (or kept) until
+/// [`Import::commit`]. Writes follow the same rules as the collector's, so an import repeated,
+/// or overlapping what the collector stored, adds nothing twice.
+pub struct Import<'a> {
+    tx: Transaction<'a>,
+}
+
+impl std::fmt::Debug for Import<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Import")
+    }
+}
+
+impl Import<'_> {
+    /// Adds minutes exactly as [`Store::ingest_activity`] does (same statements).
+    pub async fn activity(
+        &mut self,
+        dev_id: i32,
+        samples: &[TimedSample],
+    ) -> Result<IngestOutcome, StoreError> {
+        store_minutes(&self.tx, dev_id, samples).await
+    }
+
+    /// Adds battery readings not stored yet (same band and timestamp: kept once, as
+    /// [`Store::record_battery`] does) and moves `last_battery_ts` forward. Returns how many
+    /// were new.
+    pub async fn battery(
+        &mut self,
+        dev_id: i32,
+        readings: &[BatteryReading],
+    ) -> Result<u64, StoreError> {
+        if readings.is_empty() {
+            return Ok(0);
+        }
+        let q = StoreError::from_query;
+        let sink = self
+            .tx
+            .copy_in("COPY miband_staging_battery (ts, level, status) FROM STDIN (FORMAT binary)")
+            .await
+            .map_err(q)?;
+        let writer = BinaryCopyInWriter::new(sink, &[Type::TIMESTAMPTZ, Type::INT2, Type::INT2]);
+        pin_mut!(writer);
+        for r in readings {
+            writer
+                .as_mut()
+                .write(&[&r.ts, &i16::from(r.level), &i16::from(r.charging)])
+                .await
+                .map_err(q)?;
+        }
+        writer.finish().await.map_err(q)?;
+        let inserted = self
+            .tx
+            .execute(
+                "INSERT INTO batteryinforecord (dev_id, ts, level, status) \
+                 SELECT DISTINCT ON (s.ts) $1::int, s.ts, s.level, s.status \
+                 FROM miband_staging_battery s \
+                 WHERE NOT EXISTS (SELECT 1 FROM batteryinforecord b \
+                                   WHERE b.dev_id = $1::int AND b.ts = s.ts) \
+                 ORDER BY s.ts",
+                &[&dev_id],
+            )
+            .await
+            .map_err(q)?;
+        self.tx
+            .execute(
+                "UPDATE mibandrecord SET last_battery_ts = GREATEST(last_battery_ts, \
+                    (SELECT max(ts) FROM miband_staging_battery)) WHERE id = $1",
+                &[&dev_id],
+            )
+            .await
+            .map_err(q)?;
+        self.tx
+            .batch_execute("TRUNCATE miband_staging_battery")
+            .await
+            .map_err(q)?;
+        Ok(inserted)
+    }
+
+    /// Makes everything added visible at once.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await.map_err(StoreError::from_query)
     }
 }

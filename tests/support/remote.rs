@@ -76,7 +76,7 @@ impl Collector {
         let radio = simulate::radio_for(&devices, offset);
         let sink = collector::open_sink(&config).unwrap();
         let metrics = MetricsState::new();
-        collector::register_bands(&metrics, &devices);
+        collector::register_bands(&metrics, &sink, &devices).await;
         let control = Control::new(&devices);
         let auth = Auth::new(opts.token.map(Secret::new));
         let api = Api::new(control.clone(), metrics.clone(), auth, None);

@@ -1,8 +1,8 @@
 //! What the simulated wearer is doing in a given minute.
 //!
 //! This is the world's truth; the band only sees it through the raw kind byte, intensity, steps and
-//! heart rate it stores (protocol.md §4.2). Keeping the truth separate lets tests check that the
-//! bytes tell the same story.
+//! heart rate it stores (docs/protocol.md §4.2). Keeping the truth separate lets tests check that
+//! the bytes tell the same story.
 
 /// The wearer's state for one minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,7 +58,7 @@ impl Activity {
         !matches!(self, Activity::NotWorn | Activity::Charging)
     }
 
-    /// The low-nibble kind code the band uses for this state (protocol.md §4.5): 1 activity,
+    /// The low-nibble kind code the band uses for this state (docs/protocol.md §4.5): 1 activity,
     /// 2 running, 3 non-wear, 6 charging, 9 light sleep, 11 deep sleep.
     pub fn band_kind(self) -> u8 {
         use crate::protocol::activity::ActivityKind as K;

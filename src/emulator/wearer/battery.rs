@@ -30,7 +30,7 @@ pub struct ChargeSession {
     pub end_level: u8,
 }
 
-/// What the battery characteristic reports (protocol.md §3.1).
+/// What the battery characteristic reports (docs/protocol.md §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatteryState {
     /// Level, percent (0..=100).

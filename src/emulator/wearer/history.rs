@@ -127,7 +127,7 @@ impl Person {
     }
 
     /// `count` consecutive samples starting with the minute containing `from`, as a fetch
-    /// (protocol.md §4.3) returns them: sample `i` is minute `from + i`.
+    /// (docs/protocol.md §4.3) returns them: sample `i` is minute `from + i`.
     pub fn history(&self, from: DateTime<Utc>, count: usize) -> Vec<ActivitySample> {
         self.history_from_minute(utc_minute(from), count)
     }

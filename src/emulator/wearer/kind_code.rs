@@ -1,4 +1,4 @@
-//! Writing the raw kind byte of a history sample (protocol.md §4.5).
+//! Writing the raw kind byte of a history sample (docs/protocol.md §4.5).
 //!
 //! Real Mi Band 3/4 logs are mostly *not* the clean low-nibble codes: they hold 0x50, 0x5a, 0x60,
 //! 0x70, 0x10 and friends, whose low nibble (0 "no change" or 10 "ignore") tells a reader to carry

@@ -1,8 +1,8 @@
 //! The world's clock unit: whole minutes since the Unix epoch.
 //!
-//! The band stores one sample per minute (protocol.md §4.3), so every simulated quantity is keyed by
-//! an `i64` minute index. UTC minutes address samples; *local* minutes (UTC + the wearer's fixed
-//! offset) shape the day, since people sleep by the local clock.
+//! The band stores one sample per minute (docs/protocol.md §4.3), so every simulated quantity is
+//! keyed by an `i64` minute index. UTC minutes address samples; *local* minutes (UTC + the wearer's
+//! fixed offset) shape the day, since people sleep by the local clock.
 
 use chrono::{DateTime, Utc};
 

@@ -77,7 +77,7 @@ impl Person {
     }
 
     /// The offset in quarter-hours, as the band's time characteristic and fetch requests carry it
-    /// (protocol.md §3.3); offsets that are not whole quarters round toward zero.
+    /// (docs/protocol.md §3.3); offsets that are not whole quarters round toward zero.
     pub fn tz_quarter_hours(&self) -> i8 {
         (self.offset_minutes / 15) as i8
     }

@@ -1,7 +1,7 @@
 //! The band's live counters: steps, distance and active calories since local midnight.
 //!
 //! The counters are defined as sums over the history since midnight, so what the band shows live
-//! (protocol.md §3.2) always matches what a later fetch of the same minutes adds up to. A
+//! (docs/protocol.md §3.2) always matches what a later fetch of the same minutes adds up to. A
 //! [`DayTotals`] holds one day's running sums; the emulator keeps one and rebuilds it when the
 //! local day changes, instead of regenerating the day on every read.
 

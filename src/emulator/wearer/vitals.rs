@@ -52,7 +52,7 @@ pub(crate) fn steps(traits: &Traits, a: Activity, h: u64) -> u8 {
     n.clamp(0, 255) as u8
 }
 
-/// Raw movement intensity of a minute of `a` (GB divides by 180, protocol.md §4.5).
+/// Raw movement intensity of a minute of `a` (GB divides by 180, docs/protocol.md §4.5).
 pub(crate) fn intensity(a: Activity, h: u64) -> u8 {
     let bits = draw(h, Draw::Intensity);
     let n = match a {
@@ -109,7 +109,7 @@ pub(crate) fn reading_missing(traits: &Traits, h: u64) -> bool {
     super::rng::unit(draw(h, Draw::Missing)) < traits.hr_missing_chance
 }
 
-/// Bytes 4..8 of an MB5 sample. Their meaning is unverified (protocol.md §4.2); the emulator
+/// Bytes 4..8 of an MB5 sample. Their meaning is unverified (docs/protocol.md §4.2); the emulator
 /// follows GB's Zepp OS names: unknown, asleep flag, deep-sleep score (>42 = deep), REM score
 /// (>55 = REM). Awake or off-wrist minutes are all zero.
 pub(crate) fn extra_bytes(a: Activity, h: u64) -> [u8; 4] {
@@ -131,7 +131,7 @@ pub(crate) fn extra_bytes(a: Activity, h: u64) -> [u8; 4] {
 
 impl Person {
     /// A live heart-rate reading at `t`, as a one-shot or continuous measurement reports it
-    /// (protocol.md §3.4): the minute's pulse with a little beat-to-beat wobble that changes
+    /// (docs/protocol.md §3.4): the minute's pulse with a little beat-to-beat wobble that changes
     /// every few seconds. `None` while the band is off the wrist.
     pub fn heart_rate_at(&self, t: DateTime<Utc>) -> Option<u8> {
         let m = utc_minute(t);

@@ -1,4 +1,4 @@
--- The schema ARCO's miband-dc (peewee) creates, column for column (arco-compat.md).
+-- The schema ARCO's miband-dc (peewee) creates, column for column (docs/compatibility.md §1.4).
 -- Every statement is idempotent so an existing miband-dc database passes through unchanged.
 CREATE TABLE IF NOT EXISTS mibandrecord (
     id SERIAL PRIMARY KEY,

@@ -1,8 +1,8 @@
 -- What this collector adds to miband-dc's schema. Only new nullable columns, defaults and
 -- indexes: miband-dc (and dashboards written for it) keep reading and writing as before.
 
--- Mi Band 5 stores 8 bytes a minute; bytes 4..8 (meaning unverified, protocol.md §4.2) are kept
--- raw. NULL for 4-byte samples and for every row miband-dc wrote.
+-- Mi Band 5 stores 8 bytes a minute; bytes 4..8 (meaning unverified, docs/protocol.md §4.2) are
+-- kept raw. NULL for 4-byte samples and for every row miband-dc wrote.
 ALTER TABLE activityrecord ADD COLUMN IF NOT EXISTS extra BYTEA;
 
 -- A display name chosen by the user for the band (NULL: show "User <id>").

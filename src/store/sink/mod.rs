@@ -25,6 +25,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use self::stats::SinkStats;
+use super::band_id::{BandClaim, MappedBand, Registration};
 use super::db_config::DbConfig;
 use super::journal::{Journal, JournalError, JournalOptions};
 use super::postgres::{Store, StoreError};
@@ -122,6 +123,12 @@ struct Inner {
     backoff: Duration,
     /// Upper-case MAC → database id; ids never change, so this outlives connections.
     dev_ids: HashMap<String, i32>,
+    /// The configured bands and the ids devices.csv asks for, registered all at once (in
+    /// devices.csv order) the first time any of them is needed, so the order bands happen to
+    /// sync in never decides who is User 1.
+    claims: Vec<BandClaim>,
+    /// Upper-case MAC → display name, for the mapping lines in the log.
+    names: HashMap<String, String>,
     /// Upper-case MAC → last stored minute as last seen in the database.
     cursors: HashMap<String, Option<DateTime<Utc>>>,
     closed: bool,
@@ -144,10 +151,40 @@ impl Sink {
                 retry_at: None,
                 backoff: opts.backoff_min,
                 dev_ids: HashMap::new(),
+                claims: Vec::new(),
+                names: HashMap::new(),
                 cursors: HashMap::new(),
                 closed: false,
             }),
         })
+    }
+
+    /// The bands of devices.csv with the ids they ask for ([`crate::store::band_id`]); set
+    /// before the first write. `names` (MAC → display name) only label the log lines.
+    pub async fn set_claims(&self, claims: Vec<BandClaim>, names: HashMap<String, String>) {
+        let mut g = self.inner.lock().await;
+        g.claims = claims;
+        g.names = names
+            .into_iter()
+            .map(|(mac, name)| (mac.to_ascii_uppercase(), name))
+            .collect();
+    }
+
+    /// Registers every claimed band now and returns their ids (devices.csv order), or `None`
+    /// while the database is unreachable (registration then happens at the first write).
+    pub async fn register_claims(&self) -> Result<Option<Vec<Registration>>, SinkError> {
+        let mut g = self.inner.lock().await;
+        if !g.may_try(Instant::now()) || self.ensure_connected(&mut g).await.is_err() {
+            return Ok(None);
+        }
+        match self.register(&mut g, None).await {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.is_unavailable() => {
+                self.mark_down(&mut g, &e);
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Live figures for the metrics endpoint.
@@ -327,10 +364,48 @@ impl Sink {
         if let Some(id) = g.dev_ids.get(&key) {
             return Ok(*id);
         }
+        self.register(g, Some(mac)).await?;
+        g.dev_ids
+            .get(&key)
+            .copied()
+            .ok_or_else(|| StoreError::Unavailable {
+                detail: format!("band {mac} not registered"),
+            })
+    }
+
+    /// Registers every claimed band, plus `extra` if it is not one of them (asking for no
+    /// particular id), and caches the ids.
+    async fn register(
+        &self,
+        g: &mut Inner,
+        extra: Option<&str>,
+    ) -> Result<Vec<Registration>, StoreError> {
+        let mut claims = g.claims.clone();
+        if let Some(mac) = extra {
+            if !claims.iter().any(|c| c.mac.eq_ignore_ascii_case(mac)) {
+                claims.push(BandClaim {
+                    mac: mac.to_string(),
+                    wanted: None,
+                });
+            }
+        }
         let store = g.store.as_mut().ok_or_else(StoreError::not_connected)?;
-        let id = with_timeout(self.opts.write_timeout, store.band_id(mac)).await?;
-        g.dev_ids.insert(key, id);
-        Ok(id)
+        let regs = with_timeout(self.opts.write_timeout, store.register_bands(&claims)).await?;
+        for r in &regs {
+            let key = r.mac.to_ascii_uppercase();
+            if g.dev_ids.insert(key.clone(), r.id.get()).is_none() {
+                let mapped = MappedBand {
+                    id: r.id,
+                    mac: r.mac.clone(),
+                    name: g.names.get(&key).cloned(),
+                };
+                tracing::info!("{}", mapped.line());
+                if let Some(w) = r.warning() {
+                    tracing::warn!("{w}");
+                }
+            }
+        }
+        Ok(regs)
     }
 
     async fn db_cursor(
