@@ -35,6 +35,7 @@ pub mod emulator;
 pub mod export;
 pub mod import;
 pub mod link;
+pub mod mac;
 pub mod metrics;
 pub mod mqtt;
 pub mod protocol;

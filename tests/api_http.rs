@@ -123,7 +123,7 @@ async fn a_band_out_of_range_keeps_its_job_queued_until_the_deadline() {
     .await;
     c.wait_all_up().await;
     let away = c.macs[1].clone();
-    c.radio.band(&away).unwrap().set_present(false);
+    c.radio.band(away.parse().unwrap()).unwrap().set_present(false);
     let r = c
         .post_json(
             &format!("/api/bands/{away}/jobs?deadline_seconds=3"),
@@ -152,7 +152,7 @@ async fn a_band_out_of_range_keeps_its_job_queued_until_the_deadline() {
         "{failed}"
     );
     // Back in range: a new job runs.
-    c.radio.band(&away).unwrap().set_present(true);
+    c.radio.band(away.parse().unwrap()).unwrap().set_present(true);
     let r = c
         .post_json(
             &format!("/api/bands/{away}/jobs?deadline_seconds=120"),

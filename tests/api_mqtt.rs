@@ -233,7 +233,7 @@ async fn home_assistant_discovery_states_commands_and_a_broker_restart() {
 
     // A band event reaches the event entity's topic.
     c.control.publish(Event::BandEvent {
-        mac: c.macs[1].clone(),
+        mac: c.macs[1].parse().unwrap(),
         event: "button_press".into(),
     });
     let n1 = nodes[1].clone();

@@ -200,7 +200,7 @@ async fn the_page_shows_every_band_and_find_makes_the_band_vibrate() {
     let target = c.macs[1].clone();
     let vibrations = |c: &Collector| {
         c.radio
-            .band(&target)
+            .band(target.parse().unwrap())
             .unwrap()
             .with_band(|b| b.actions().vibration_starts())
     };

@@ -24,6 +24,7 @@ use crate::control::{Control, Job, SubmitError, DEFAULT_JOB_DEADLINE, MAX_JOB_DE
 use crate::metrics::snapshot::MetricsState;
 use auth::{Auth, Refusal};
 use crate::action::Action;
+use crate::mac::Mac;
 use views::{ApiError, BandView, GrafanaLinks};
 
 /// The body type of every response the metrics listener sends.
@@ -125,7 +126,7 @@ impl Api {
 
     fn band(&self, mac: &str) -> Result<BandView, Response<Body>> {
         let mac = parse_mac(mac)?;
-        views::band(&self.metrics, &self.control, self.grafana.as_ref(), &mac)
+        views::band(&self.metrics, &self.control, self.grafana.as_ref(), mac)
             .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no band {mac} in devices.csv")))
     }
 
@@ -155,7 +156,7 @@ impl Api {
                 )
             }
         };
-        match self.control.submit(&mac, action, deadline) {
+        match self.control.submit(mac, action, deadline) {
             Ok(job) => accepted(&job),
             Err(e @ SubmitError::UnknownBand(_)) => error(StatusCode::NOT_FOUND, e.to_string()),
             Err(e @ SubmitError::QueueFull(_)) => error(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
@@ -216,11 +217,11 @@ fn known(segments: &[&str]) -> bool {
 }
 
 /// A MAC from a path segment, upper-cased; a clear 400 otherwise.
-fn parse_mac(segment: &str) -> Result<String, Response<Body>> {
+fn parse_mac(segment: &str) -> Result<Mac, Response<Body>> {
     // Clients may percent-encode the colons.
     let decoded = segment.replace("%3A", ":").replace("%3a", ":");
     // The segment is not echoed: it could be anything, a key pasted in the wrong place included.
-    crate::config::parse_mac(&decoded).map_err(|_| {
+    decoded.parse::<Mac>().map_err(|_| {
         error(
             StatusCode::BAD_REQUEST,
             "expected a Bluetooth address such as C8:0F:10:00:00:01 in the path",

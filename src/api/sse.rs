@@ -61,7 +61,7 @@ mod tests {
     #[test]
     fn an_event_is_one_named_block() {
         let e = Event::HeartRate {
-            mac: "AA:00:00:00:00:01".into(),
+            mac: "AA:00:00:00:00:01".parse().unwrap(),
             bpm: 71,
         };
         assert_eq!(

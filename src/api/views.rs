@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::control::{Control, Outcome};
+use crate::mac::Mac;
 use crate::metrics::snapshot::{BandSnapshot, MetricsState};
 use crate::provision::uid;
 
@@ -111,10 +112,10 @@ impl GrafanaLinks {
 }
 
 fn view(b: &BandSnapshot, control: &Control, grafana: Option<&GrafanaLinks>) -> BandView {
-    let info = control.info(&b.labels.mac);
+    let info = control.info(b.labels.mac);
     let r = &b.readings;
     BandView {
-        mac: b.labels.mac.clone(),
+        mac: b.labels.mac.to_string(),
         id: b.labels.id.clone(),
         name: b.labels.name.clone(),
         user: format!("User {}", b.labels.id),
@@ -129,7 +130,7 @@ fn view(b: &BandSnapshot, control: &Control, grafana: Option<&GrafanaLinks>) -> 
         heart_rate_bpm: r.heart_rate_bpm,
         last_sync: b.last_sync.map(Into::into),
         last_outcome: info.last_outcome,
-        queued_jobs: control.queued_count(&b.labels.mac),
+        queued_jobs: control.queued_count(b.labels.mac),
         dashboard_url: grafana.and_then(|g| g.band_url(&b.labels.id)),
     }
 }
@@ -153,9 +154,12 @@ pub fn band(
     metrics: &MetricsState,
     control: &Control,
     grafana: Option<&GrafanaLinks>,
-    mac: &str,
+    mac: Mac,
 ) -> Option<BandView> {
-    bands(metrics, control, grafana)
-        .into_iter()
-        .find(|b| b.mac == mac)
+    metrics
+        .snapshot()
+        .bands
+        .iter()
+        .find(|b| b.labels.mac == mac)
+        .map(|b| view(b, control, grafana))
 }

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use crate::config::{Config, Device};
 use crate::control::{Control, Job as ControlJob, Outcome};
+use crate::mac::Mac;
 use crate::metrics::snapshot::{BandLabels, BandSnapshot, MetricsState};
 use crate::store::band_id::{BandClaim, BandId};
 use crate::store::db_config::DbConfig;
@@ -102,20 +103,17 @@ pub async fn register_bands(metrics: &MetricsState, sink: &Sink, devices: &[Devi
     let claims = devices
         .iter()
         .map(|d| BandClaim {
-            mac: d.mac.clone(),
+            mac: d.mac,
             wanted: BandId::from_csv_id(&d.id),
         })
         .collect();
     let names = devices
         .iter()
-        .map(|d| (d.mac.clone(), d.display_name().to_string()))
+        .map(|d| (d.mac, d.display_name().to_string()))
         .collect();
     sink.set_claims(claims, names).await;
-    let ids: HashMap<String, BandId> = match sink.register_claims().await {
-        Ok(Some(regs)) => regs
-            .into_iter()
-            .map(|r| (r.mac.to_ascii_uppercase(), r.id))
-            .collect(),
+    let ids: HashMap<Mac, BandId> = match sink.register_claims().await {
+        Ok(Some(regs)) => regs.into_iter().map(|r| (r.mac, r.id)).collect(),
         Ok(None) => {
             tracing::warn!(
                 "database unreachable: bands are numbered by their devices.csv ids until it answers"
@@ -129,7 +127,7 @@ pub async fn register_bands(metrics: &MetricsState, sink: &Sink, devices: &[Devi
     };
     for d in devices {
         let mut labels = BandLabels::from_device(d);
-        if let Some(id) = ids.get(&d.mac.to_ascii_uppercase()) {
+        if let Some(id) = ids.get(&d.mac) {
             labels.id = id.to_string();
         }
         metrics.add_band(labels);
@@ -238,7 +236,7 @@ async fn band_worker(
     let mut schedule = Schedule::new(intervals, Instant::now());
     let mut backoff = Backoff::new(shared.opts.backoff_min, s.activity_timeout);
     let mut static_info_stored = false;
-    let mac = device.mac.as_str();
+    let mac = device.mac;
     let control = &shared.control;
     let wake = control.wake_handle(mac);
     // Queued actions are tried at once, but after a failed attempt no sooner than the backoff
@@ -381,7 +379,7 @@ async fn attempt(
     want_static_info: bool,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<sync::SyncReport, String> {
-    let mac = device.mac.as_str();
+    let mac = device.mac;
     let control = &shared.control;
     let connected =
         match tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)).await {
@@ -435,7 +433,7 @@ async fn attempt(
                     .metrics
                     .update_band(mac, |b| b.readings.heart_rate_bpm = Some(bpm));
                 control.publish(crate::control::Event::HeartRate {
-                    mac: mac.to_string(),
+                    mac,
                     bpm: bpm.into(),
                 });
             }

@@ -4,6 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::jobs::Job;
+use crate::mac::Mac;
 
 /// One event. Serialized with a `type` tag, which is also the SSE event name.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -12,19 +13,22 @@ pub enum Event {
     /// A band's state changed: read `/api/bands/{mac}` again.
     Band {
         /// The band.
-        mac: String,
+        #[schema(value_type = String)]
+        mac: Mac,
     },
     /// A heart-rate value, as measured.
     HeartRate {
         /// The band.
-        mac: String,
+        #[schema(value_type = String)]
+        mac: Mac,
         /// Beats per minute.
         bpm: u16,
     },
     /// A band event (its button, find-phone…), as the band reported it while connected.
     BandEvent {
         /// The band.
-        mac: String,
+        #[schema(value_type = String)]
+        mac: Mac,
         /// What happened, e.g. `button_press`.
         event: String,
     },
@@ -44,12 +48,12 @@ impl Event {
     }
 
     /// The band it is about.
-    pub fn mac(&self) -> &str {
+    pub fn mac(&self) -> Mac {
         match self {
             Event::Band { mac } | Event::HeartRate { mac, .. } | Event::BandEvent { mac, .. } => {
-                mac
+                *mac
             }
-            Event::Job(j) => &j.band,
+            Event::Job(j) => j.band,
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::action::Action;
+use crate::mac::Mac;
 
 /// How many finished jobs are remembered (per collector) so their outcome can still be read.
 pub const FINISHED_KEPT: usize = 256;
@@ -49,7 +50,8 @@ pub struct Job {
     /// The job's number.
     pub id: JobId,
     /// The band's MAC.
-    pub band: String,
+    #[schema(value_type = String)]
+    pub band: Mac,
     /// What was asked.
     #[schema(schema_with = crate::api::schema::action)]
     pub action: Action,
@@ -76,10 +78,10 @@ pub struct Job {
 pub enum SubmitError {
     /// No configured band has this MAC.
     #[error("no band {0} in devices.csv")]
-    UnknownBand(String),
+    UnknownBand(Mac),
     /// The band's queue is full.
     #[error("band {0} already has {QUEUE_LIMIT} jobs waiting")]
-    QueueFull(String),
+    QueueFull(Mac),
 }
 
 /// Every job, and each band's queue in arrival order.
@@ -87,48 +89,45 @@ pub enum SubmitError {
 pub struct JobTable {
     next_id: JobId,
     jobs: BTreeMap<JobId, Job>,
-    queues: BTreeMap<String, VecDeque<JobId>>,
+    queues: BTreeMap<Mac, VecDeque<JobId>>,
     finished: VecDeque<JobId>,
 }
 
 impl JobTable {
     /// A table serving these bands.
-    pub fn new<'a>(bands: impl IntoIterator<Item = &'a str>) -> JobTable {
+    pub fn new(bands: impl IntoIterator<Item = Mac>) -> JobTable {
         JobTable {
             next_id: 1,
-            queues: bands
-                .into_iter()
-                .map(|m| (m.to_string(), VecDeque::new()))
-                .collect(),
+            queues: bands.into_iter().map(|m| (m, VecDeque::new())).collect(),
             ..JobTable::default()
         }
     }
 
     /// Whether the table serves this band.
-    pub fn has_band(&self, mac: &str) -> bool {
-        self.queues.contains_key(mac)
+    pub fn has_band(&self, mac: Mac) -> bool {
+        self.queues.contains_key(&mac)
     }
 
     /// Queues `action` for `mac`.
     pub fn submit(
         &mut self,
-        mac: &str,
+        mac: Mac,
         action: Action,
         now: SystemTime,
         deadline: SystemTime,
     ) -> Result<Job, SubmitError> {
         let queue = self
             .queues
-            .get_mut(mac)
-            .ok_or_else(|| SubmitError::UnknownBand(mac.to_string()))?;
+            .get_mut(&mac)
+            .ok_or(SubmitError::UnknownBand(mac))?;
         if queue.len() >= QUEUE_LIMIT {
-            return Err(SubmitError::QueueFull(mac.to_string()));
+            return Err(SubmitError::QueueFull(mac));
         }
         let id = self.next_id;
         self.next_id += 1;
         let job = Job {
             id,
-            band: mac.to_string(),
+            band: mac,
             action,
             state: JobState::Queued,
             created: now.into(),
@@ -148,9 +147,9 @@ impl JobTable {
     }
 
     /// The band's jobs still waiting, oldest first.
-    pub fn queued(&self, mac: &str) -> Vec<&Job> {
+    pub fn queued(&self, mac: Mac) -> Vec<&Job> {
         self.queues
-            .get(mac)
+            .get(&mac)
             .map(|q| q.iter().filter_map(|id| self.jobs.get(id)).collect())
             .unwrap_or_default()
     }
@@ -161,7 +160,7 @@ impl JobTable {
     }
 
     /// The earliest deadline of the band's queued jobs (the worker wakes then to fail them).
-    pub fn next_deadline(&self, mac: &str) -> Option<SystemTime> {
+    pub fn next_deadline(&self, mac: Mac) -> Option<SystemTime> {
         self.queued(mac)
             .iter()
             .map(|j| SystemTime::from(j.deadline))
@@ -169,8 +168,8 @@ impl JobTable {
     }
 
     /// Fails the band's queued jobs whose deadline has passed; returns them.
-    pub fn expire(&mut self, mac: &str, now: SystemTime, why: &str) -> Vec<Job> {
-        let Some(queue) = self.queues.get(mac) else {
+    pub fn expire(&mut self, mac: Mac, now: SystemTime, why: &str) -> Vec<Job> {
+        let Some(queue) = self.queues.get(&mac) else {
             return Vec::new();
         };
         let late: Vec<JobId> = queue
@@ -188,10 +187,10 @@ impl JobTable {
     }
 
     /// Takes every queued job of the band and marks it running.
-    pub fn start_all(&mut self, mac: &str) -> Vec<Job> {
+    pub fn start_all(&mut self, mac: Mac) -> Vec<Job> {
         let ids: Vec<JobId> = self
             .queues
-            .get_mut(mac)
+            .get_mut(&mac)
             .map(|q| q.drain(..).collect())
             .unwrap_or_default();
         ids.into_iter()
@@ -272,7 +271,9 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    const A: &str = "AA:00:00:00:00:01";
+    fn a() -> Mac {
+        "AA:00:00:00:00:01".parse().unwrap()
+    }
 
     fn t(s: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)
@@ -280,13 +281,13 @@ mod tests {
 
     #[test]
     fn a_job_goes_queued_running_done() {
-        let mut table = JobTable::new([A]);
-        let job = table.submit(A, Action::HeartRate, t(0), t(60)).unwrap();
+        let mut table = JobTable::new([a()]);
+        let job = table.submit(a(), Action::HeartRate, t(0), t(60)).unwrap();
         assert_eq!(job.state, JobState::Queued);
-        assert_eq!(table.queued(A).len(), 1);
-        let running = table.start_all(A);
+        assert_eq!(table.queued(a()).len(), 1);
+        let running = table.start_all(a());
         assert_eq!(running[0].state, JobState::Running);
-        assert!(table.queued(A).is_empty());
+        assert!(table.queued(a()).is_empty());
         let done = table
             .finish(job.id, t(2), Ok(serde_json::json!({"ok": true})))
             .unwrap();
@@ -298,52 +299,53 @@ mod tests {
 
     #[test]
     fn a_job_whose_band_was_not_reached_goes_back_to_the_queue() {
-        let mut table = JobTable::new([A]);
-        let job = table.submit(A, Action::HeartRate, t(0), t(60)).unwrap();
-        table.start_all(A);
+        let mut table = JobTable::new([a()]);
+        let job = table.submit(a(), Action::HeartRate, t(0), t(60)).unwrap();
+        table.start_all(a());
         table.requeue(job.id);
         assert_eq!(table.get(job.id).unwrap().state, JobState::Queued);
-        assert_eq!(table.queued(A)[0].id, job.id);
+        assert_eq!(table.queued(a())[0].id, job.id);
     }
 
     #[test]
     fn unknown_bands_and_full_queues_are_refused() {
-        let mut table = JobTable::new([A]);
+        let mut table = JobTable::new([a()]);
+        let b: Mac = "BB:00:00:00:00:02".parse().unwrap();
         assert_eq!(
-            table.submit("BB:00:00:00:00:02", Action::HeartRate, t(0), t(1)),
-            Err(SubmitError::UnknownBand("BB:00:00:00:00:02".into()))
+            table.submit(b, Action::HeartRate, t(0), t(1)),
+            Err(SubmitError::UnknownBand(b))
         );
         for _ in 0..QUEUE_LIMIT {
-            table.submit(A, Action::HeartRate, t(0), t(1)).unwrap();
+            table.submit(a(), Action::HeartRate, t(0), t(1)).unwrap();
         }
         assert_eq!(
-            table.submit(A, Action::HeartRate, t(0), t(1)),
-            Err(SubmitError::QueueFull(A.into()))
+            table.submit(a(), Action::HeartRate, t(0), t(1)),
+            Err(SubmitError::QueueFull(a()))
         );
     }
 
     #[test]
     fn queued_jobs_fail_at_their_deadline_only() {
-        let mut table = JobTable::new([A]);
-        let early = table.submit(A, Action::HeartRate, t(0), t(10)).unwrap();
-        let late = table.submit(A, Action::SyncNow, t(0), t(100)).unwrap();
-        assert_eq!(table.next_deadline(A), Some(t(10)));
-        assert!(table.expire(A, t(9), "away").is_empty());
-        let failed = table.expire(A, t(10), "band out of range");
+        let mut table = JobTable::new([a()]);
+        let early = table.submit(a(), Action::HeartRate, t(0), t(10)).unwrap();
+        let late = table.submit(a(), Action::SyncNow, t(0), t(100)).unwrap();
+        assert_eq!(table.next_deadline(a()), Some(t(10)));
+        assert!(table.expire(a(), t(9), "away").is_empty());
+        let failed = table.expire(a(), t(10), "band out of range");
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].id, early.id);
         assert_eq!(failed[0].error.as_deref(), Some("band out of range"));
         assert_eq!(table.get(late.id).unwrap().state, JobState::Queued);
-        assert_eq!(table.next_deadline(A), Some(t(100)));
+        assert_eq!(table.next_deadline(a()), Some(t(100)));
     }
 
     #[test]
     fn only_the_last_finished_jobs_are_kept() {
-        let mut table = JobTable::new([A]);
-        let first = table.submit(A, Action::HeartRate, t(0), t(1)).unwrap().id;
+        let mut table = JobTable::new([a()]);
+        let first = table.submit(a(), Action::HeartRate, t(0), t(1)).unwrap().id;
         table.finish(first, t(0), Ok(serde_json::Value::Null));
         for _ in 0..FINISHED_KEPT {
-            let id = table.submit(A, Action::HeartRate, t(0), t(1)).unwrap().id;
+            let id = table.submit(a(), Action::HeartRate, t(0), t(1)).unwrap().id;
             table.finish(id, t(0), Ok(serde_json::Value::Null));
         }
         assert!(table.get(first).is_none());

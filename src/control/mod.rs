@@ -25,6 +25,7 @@ pub use events::Event;
 pub use jobs::{Job, JobId, JobState, SubmitError};
 
 use crate::config::Device;
+use crate::mac::Mac;
 use jobs::JobTable;
 
 /// How long a job waits for an unreachable band unless the caller says otherwise.
@@ -61,7 +62,7 @@ struct Band {
 }
 
 struct Inner {
-    bands: Mutex<BTreeMap<String, Band>>,
+    bands: Mutex<BTreeMap<Mac, Band>>,
     jobs: Mutex<JobTable>,
     events: broadcast::Sender<Event>,
 }
@@ -84,7 +85,7 @@ impl Control {
             .iter()
             .map(|d| {
                 (
-                    d.mac.clone(),
+                    d.mac,
                     Band {
                         info: BandInfo::default(),
                         wake: Arc::new(Notify::new()),
@@ -95,7 +96,7 @@ impl Control {
         let (events, _) = broadcast::channel(256);
         Control {
             inner: Arc::new(Inner {
-                jobs: Mutex::new(JobTable::new(devices.iter().map(|d| d.mac.as_str()))),
+                jobs: Mutex::new(JobTable::new(devices.iter().map(|d| d.mac))),
                 bands: Mutex::new(bands),
                 events,
             }),
@@ -103,10 +104,10 @@ impl Control {
     }
 
     /// Queues an action; the band's worker is woken. `deadline` is how long the job may wait.
-    pub fn submit(&self, mac: &str, action: Action, deadline: Duration) -> Result<Job, SubmitError> {
+    pub fn submit(&self, mac: Mac, action: Action, deadline: Duration) -> Result<Job, SubmitError> {
         let now = SystemTime::now();
         let job = lock(&self.inner.jobs).submit(mac, action, now, now + deadline)?;
-        if let Some(b) = lock(&self.inner.bands).get(mac) {
+        if let Some(b) = lock(&self.inner.bands).get(&mac) {
             b.wake.notify_one();
         }
         self.publish(Event::Job(job.clone()));
@@ -124,31 +125,29 @@ impl Control {
     }
 
     /// Whether this band is configured.
-    pub fn has_band(&self, mac: &str) -> bool {
-        lock(&self.inner.bands).contains_key(mac)
+    pub fn has_band(&self, mac: Mac) -> bool {
+        lock(&self.inner.bands).contains_key(&mac)
     }
 
     /// What is known about a band.
-    pub fn info(&self, mac: &str) -> BandInfo {
+    pub fn info(&self, mac: Mac) -> BandInfo {
         lock(&self.inner.bands)
-            .get(mac)
+            .get(&mac)
             .map(|b| b.info.clone())
             .unwrap_or_default()
     }
 
     /// Changes what is known about a band and tells subscribers.
-    pub fn update_info(&self, mac: &str, change: impl FnOnce(&mut BandInfo)) {
-        if let Some(b) = lock(&self.inner.bands).get_mut(mac) {
+    pub fn update_info(&self, mac: Mac, change: impl FnOnce(&mut BandInfo)) {
+        if let Some(b) = lock(&self.inner.bands).get_mut(&mac) {
             change(&mut b.info);
         }
         self.band_changed(mac);
     }
 
     /// The band's state changed (a sync step, up/down): subscribers re-read it.
-    pub fn band_changed(&self, mac: &str) {
-        self.publish(Event::Band {
-            mac: mac.to_string(),
-        });
+    pub fn band_changed(&self, mac: Mac) {
+        self.publish(Event::Band { mac });
     }
 
     /// Subscribes to every event from now on.
@@ -164,30 +163,30 @@ impl Control {
     // --- the band worker's side ---
 
     /// What the band's worker waits on besides its schedule.
-    pub fn wake_handle(&self, mac: &str) -> Arc<Notify> {
+    pub fn wake_handle(&self, mac: Mac) -> Arc<Notify> {
         lock(&self.inner.bands)
-            .get(mac)
+            .get(&mac)
             .map(|b| Arc::clone(&b.wake))
             .unwrap_or_else(|| Arc::new(Notify::new()))
     }
 
     /// Whether the band has queued jobs.
-    pub fn has_queued(&self, mac: &str) -> bool {
+    pub fn has_queued(&self, mac: Mac) -> bool {
         !lock(&self.inner.jobs).queued(mac).is_empty()
     }
 
     /// How many jobs wait for the band.
-    pub fn queued_count(&self, mac: &str) -> usize {
+    pub fn queued_count(&self, mac: Mac) -> usize {
         lock(&self.inner.jobs).queued(mac).len()
     }
 
     /// When the band's first queued job gives up.
-    pub fn next_deadline(&self, mac: &str) -> Option<SystemTime> {
+    pub fn next_deadline(&self, mac: Mac) -> Option<SystemTime> {
         lock(&self.inner.jobs).next_deadline(mac)
     }
 
     /// Fails the band's queued jobs past their deadline, with `why`.
-    pub fn expire(&self, mac: &str, why: &str) {
+    pub fn expire(&self, mac: Mac, why: &str) {
         let failed = lock(&self.inner.jobs).expire(mac, SystemTime::now(), why);
         for j in failed {
             self.publish(Event::Job(j));
@@ -195,7 +194,7 @@ impl Control {
     }
 
     /// Takes the band's queued jobs (they become running).
-    pub fn start_jobs(&self, mac: &str) -> Vec<Job> {
+    pub fn start_jobs(&self, mac: Mac) -> Vec<Job> {
         let started = lock(&self.inner.jobs).start_all(mac);
         for j in &started {
             self.publish(Event::Job(j.clone()));

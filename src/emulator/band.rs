@@ -8,10 +8,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use uuid::Uuid;
 
+use super::actions::ActionState;
+use super::events::EventSource;
 use super::faults::{Faults, PacketFate};
 use super::model::Model;
+use super::raw_stream::RawStream;
 use super::world::World;
 use crate::link::Notification;
+use crate::mac::Mac;
 use crate::protocol::activity::ActivitySample;
 use crate::protocol::auth::{self, AuthCommand, AuthReply, AuthVariant};
 use crate::protocol::battery::BatteryInfo;
@@ -30,7 +34,7 @@ pub struct BandOptions {
     /// Hardware model (sample size, revision strings).
     pub model: Model,
     /// Public address.
-    pub mac: [u8; 6],
+    pub mac: Mac,
     /// The auth key the band holds.
     pub key: AuthKey,
     /// Time zone the band clock is set to, in quarter-hours.
@@ -53,7 +57,7 @@ pub struct BandOptions {
 
 impl BandOptions {
     /// Sensible defaults for a band with this address and key.
-    pub fn new(model: Model, mac: [u8; 6], key: AuthKey) -> BandOptions {
+    pub fn new(model: Model, mac: Mac, key: AuthKey) -> BandOptions {
         BandOptions {
             model,
             mac,
@@ -63,7 +67,7 @@ impl BandOptions {
             history: Duration::days(3),
             round_cap: 1440,
             mtu: 23,
-            seed: u64::from_be_bytes([0, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]]),
+            seed: mac.to_u64(),
             faults: Faults::default(),
             one_shot_delay: Duration::seconds(3),
         }
@@ -121,6 +125,10 @@ pub struct Band {
     hr_interval_minutes: u8,
     packets_sent: u64,
     rng: u64,
+    /// Alerts, alarms, settings (src/emulator/actions.rs).
+    actions: ActionState,
+    raw: RawStream,
+    events: EventSource,
 }
 
 fn floor_minute(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -146,6 +154,9 @@ impl Band {
             hr_one_shot_due: None,
             hr_interval_minutes: 0,
             packets_sent: 0,
+            actions: ActionState::default(),
+            raw: RawStream::default(),
+            events: EventSource::default(),
         }
     }
 
@@ -181,6 +192,22 @@ impl Band {
         self.fetch = None;
         self.hr_continuous_until = None;
         self.hr_one_shot_due = None;
+        self.raw.stop();
+    }
+
+    /// What the host made the band do (alerts, alarms, settings).
+    pub fn actions(&self) -> &ActionState {
+        &self.actions
+    }
+
+    /// The raw sensor stream.
+    pub fn raw_stream(&self) -> &RawStream {
+        &self.raw
+    }
+
+    /// Device events to report (tests inject them here).
+    pub fn events_mut(&mut self) -> &mut EventSource {
+        &mut self.events
     }
 
     /// Mutable access to the faults (tests add them while the band runs).
@@ -243,10 +270,10 @@ impl Band {
                     .encode()
                     .to_vec()
             }
-            u::CHAR_SERIAL_NUMBER => hex::encode(self.opts.mac).into_bytes(),
+            u::CHAR_SERIAL_NUMBER => hex::encode(self.opts.mac.as_bytes()).into_bytes(),
             u::CHAR_HARDWARE_REVISION => m.hardware_revision().as_bytes().to_vec(),
             u::CHAR_SOFTWARE_REVISION => m.software_revision().as_bytes().to_vec(),
-            u::CHAR_SYSTEM_ID => system_id_from_mac(self.opts.mac).to_vec(),
+            u::CHAR_SYSTEM_ID => system_id_from_mac(*self.opts.mac.as_bytes()).to_vec(),
             u::CHAR_PNP_ID => m.pnp_id().encode().to_vec(),
             u::CHAR_HEART_RATE_CONTROL | u::CHAR_RAW_CONTROL => Vec::new(),
             other if Band::knows(other) => return Err(GattError::NotPermitted(other)),
@@ -284,6 +311,14 @@ impl Band {
                 }
             }
             u::CHAR_HEART_RATE_CONTROL => self.on_hr(now, data),
+            u::CHAR_ALERT_LEVEL | u::CHAR_NEW_ALERT | u::CHAR_CONFIG | u::CHAR_USER_SETTINGS
+                if self.is_authenticated() =>
+            {
+                for (c, v) in self.actions.on_write(now, uuid, data, self.opts.mtu) {
+                    self.notify(c, v, &mut out);
+                }
+            }
+            u::CHAR_RAW_CONTROL if self.is_authenticated() => self.raw.on_control(data),
             other if Band::knows(other) => {}
             other => return Err(GattError::NoCharacteristic(other)),
         }
@@ -380,7 +415,9 @@ impl Band {
         let size = self.opts.model.sample_size();
         (0..count as i64)
             .map(|i| {
-                let mut s = self.world.sample_at(start + Duration::minutes(i));
+                let minute = start + Duration::minutes(i);
+                let mut s = self.world.sample_at(minute);
+                s.heart_rate = self.actions.history_heart_rate(minute, s.heart_rate);
                 if size.bytes() == 4 {
                     s.extra = None;
                 } else if s.extra.is_none() {
@@ -419,6 +456,9 @@ impl Band {
     }
 
     fn on_hr(&mut self, now: DateTime<Utc>, data: &[u8]) {
+        if let Ok(c) = HrCommand::decode(data) {
+            self.actions.note_hr_command(c);
+        }
         match HrCommand::decode(data) {
             Ok(HrCommand::Manual(true)) => {
                 self.hr_one_shot_due = Some(now + self.opts.one_shot_delay);
@@ -435,8 +475,12 @@ impl Band {
                 self.hr_continuous_until = None;
                 self.hr_last_emit = None;
             }
-            Ok(HrCommand::Interval(m)) => self.hr_interval_minutes = m,
-            Ok(HrCommand::SleepAssist(_)) | Err(_) => {}
+            Ok(HrCommand::Interval(m)) => {
+                self.hr_interval_minutes = m;
+                self.actions.set_hr_interval(self.band_now(now), m);
+            }
+            Ok(HrCommand::SleepAssist(on)) => self.actions.set_sleep_assist(on),
+            Err(_) => {}
         }
     }
 
@@ -474,6 +518,15 @@ impl Band {
                 }
             }
             None => {}
+        }
+        if self.hr_continuous_until.is_some() {
+            let bpm = self.world.heart_rate_at(now).unwrap_or(0);
+            for p in self.raw.tick(now, bpm) {
+                self.notify(u::CHAR_RAW_DATA, p, &mut out);
+            }
+        }
+        for e in self.events.tick(now) {
+            self.notify(u::CHAR_DEVICE_EVENT, e, &mut out);
         }
         out
     }
@@ -527,7 +580,7 @@ mod tests {
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
         let key = AuthKey::from_bytes([7; 16]);
         let b = Band::new(
-            BandOptions::new(Model::Mb5, [1, 2, 3, 4, 5, 6], key),
+            BandOptions::new(Model::Mb5, Mac::new([1, 2, 3, 4, 5, 6]), key),
             Arc::new(Still),
             t0,
         );

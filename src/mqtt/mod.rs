@@ -160,7 +160,11 @@ fn tls_config(settings: &MqttSettings) -> Result<rustls::ClientConfig, MqttError
 /// publishes everything retained; hands commands to the job queue; backs off after errors.
 async fn drive(shared: Arc<Shared>, mut eventloop: EventLoop) {
     let mut backoff = BACKOFF_MIN;
-    let configured: BTreeSet<String> = shared.devices.iter().map(|d| node(&d.mac)).collect();
+    let configured: BTreeSet<String> = shared
+        .devices
+        .iter()
+        .map(|d| node(&d.mac.to_string()))
+        .collect();
     loop {
         match eventloop.poll().await {
             Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => {
@@ -288,13 +292,17 @@ fn publish(shared: &Shared, topic: String, retain: bool, payload: impl Into<Vec<
 /// A command for band `n`: queued like an API request; the job's progress appears on the band's
 /// `job` topic.
 fn command(shared: &Shared, n: &str, payload: &[u8]) {
-    let Some(device) = shared.devices.iter().find(|d| node(&d.mac) == n) else {
+    let Some(device) = shared
+        .devices
+        .iter()
+        .find(|d| node(&d.mac.to_string()) == n)
+    else {
         tracing::warn!("MQTT: command for unknown band {n} ignored");
         return;
     };
     match topics::parse_command(payload) {
         Ok(action) => {
-            match shared.control.submit(&device.mac, action, DEFAULT_JOB_DEADLINE) {
+            match shared.control.submit(device.mac, action, DEFAULT_JOB_DEADLINE) {
                 Ok(job) => tracing::info!(band = %device.mac, job = job.id, "MQTT: job queued"),
                 Err(e) => tracing::warn!(band = %device.mac, "MQTT: command refused: {e}"),
             }
@@ -318,20 +326,21 @@ async fn forward_events(shared: Arc<Shared>) {
         let t = &shared.topics;
         match &event {
             Event::Band { mac } => {
-                if let Some(b) = bands(&shared).into_iter().find(|b| &b.mac == mac) {
+                let mac = mac.to_string();
+                if let Some(b) = bands(&shared).into_iter().find(|b| b.mac == mac) {
                     publish_band(&shared, &b);
                 }
             }
             Event::HeartRate { mac, bpm } => {
-                publish(&shared, t.band(mac, "heart_rate"), false, bpm.to_string());
+                publish(&shared, t.band(&mac.to_string(), "heart_rate"), false, bpm.to_string());
             }
             Event::BandEvent { mac, event } => {
                 let payload = serde_json::json!({ "event_type": event }).to_string();
-                publish(&shared, t.band(mac, "event"), false, payload);
+                publish(&shared, t.band(&mac.to_string(), "event"), false, payload);
             }
             Event::Job(job) => {
                 let payload = serde_json::to_string(job).unwrap_or_default();
-                publish(&shared, t.band(&job.band, "job"), false, payload);
+                publish(&shared, t.band(&job.band.to_string(), "job"), false, payload);
             }
         }
     }

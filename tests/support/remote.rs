@@ -119,7 +119,7 @@ impl Collector {
             radio,
             control,
             api,
-            macs: devices.iter().map(|d| d.mac.clone()).collect(),
+            macs: devices.iter().map(|d| d.mac.to_string()).collect(),
             names: devices.iter().map(|d| d.display_name().to_string()).collect(),
             stop,
             tasks,
