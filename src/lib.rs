@@ -23,13 +23,13 @@
 #![forbid(unsafe_code)]
 
 pub mod action;
-pub mod ble;
 pub mod api;
+pub mod ble;
 pub mod bluez;
 pub mod cli;
 pub mod collector;
-pub mod control;
 pub mod config;
+pub mod control;
 pub mod dissect;
 pub mod emulator;
 pub mod export;

@@ -50,7 +50,8 @@ async fn bands_jobs_and_events() {
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.write_all(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        s.write_all(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
         for line in BufReader::new(s).lines() {
             let Ok(line) = line else { return };
             if tx.send(line).is_err() {
@@ -70,7 +71,10 @@ async fn bands_jobs_and_events() {
     assert_eq!(r.status, 202, "{}", r.text());
     let job = r.json();
     let id = job["id"].as_u64().unwrap();
-    assert_eq!(r.header("location"), Some(format!("/api/jobs/{id}").as_str()));
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/jobs/{id}").as_str())
+    );
     assert!(matches!(job["state"].as_str(), Some("queued" | "running")));
     let done = c.wait_job(id).await;
     assert_eq!(done["state"], "done", "{done}");
@@ -78,7 +82,10 @@ async fn bands_jobs_and_events() {
 
     // Sync now runs a full sync.
     let r = c
-        .post_json(&format!("/api/bands/{mac}/jobs"), r#"{"action":"sync_now"}"#)
+        .post_json(
+            &format!("/api/bands/{mac}/jobs"),
+            r#"{"action":"sync_now"}"#,
+        )
         .await;
     let done = c.wait_job(r.json()["id"].as_u64().unwrap()).await;
     assert_eq!(done["state"], "done", "{done}");
@@ -86,7 +93,10 @@ async fn bands_jobs_and_events() {
 
     // Set time.
     let r = c
-        .post_json(&format!("/api/bands/{mac}/jobs"), r#"{"action":"set_time"}"#)
+        .post_json(
+            &format!("/api/bands/{mac}/jobs"),
+            r#"{"action":"set_time"}"#,
+        )
         .await;
     let done = c.wait_job(r.json()["id"].as_u64().unwrap()).await;
     assert_eq!(done["state"], "done", "{done}");
@@ -105,7 +115,10 @@ async fn bands_jobs_and_events() {
             }
         }
     }
-    assert!(seen_job_done && seen_heart_rate, "events seen on /api/events");
+    assert!(
+        seen_job_done && seen_heart_rate,
+        "events seen on /api/events"
+    );
 
     // Jobs list, newest first.
     let jobs = c.get("/api/jobs").await.json();
@@ -123,7 +136,10 @@ async fn a_band_out_of_range_keeps_its_job_queued_until_the_deadline() {
     .await;
     c.wait_all_up().await;
     let away = c.macs[1].clone();
-    c.radio.band(away.parse().unwrap()).unwrap().set_present(false);
+    c.radio
+        .band(away.parse().unwrap())
+        .unwrap()
+        .set_present(false);
     let r = c
         .post_json(
             &format!("/api/bands/{away}/jobs?deadline_seconds=3"),
@@ -141,7 +157,10 @@ async fn a_band_out_of_range_keeps_its_job_queued_until_the_deadline() {
     // Meanwhile the other band answers at once.
     let other = c.macs[0].clone();
     let r = c
-        .post_json(&format!("/api/bands/{other}/jobs"), r#"{"action":"set_time"}"#)
+        .post_json(
+            &format!("/api/bands/{other}/jobs"),
+            r#"{"action":"set_time"}"#,
+        )
         .await;
     let done = c.wait_job(r.json()["id"].as_u64().unwrap()).await;
     assert_eq!(done["state"], "done");
@@ -152,7 +171,10 @@ async fn a_band_out_of_range_keeps_its_job_queued_until_the_deadline() {
         "{failed}"
     );
     // Back in range: a new job runs.
-    c.radio.band(away.parse().unwrap()).unwrap().set_present(true);
+    c.radio
+        .band(away.parse().unwrap())
+        .unwrap()
+        .set_present(true);
     let r = c
         .post_json(
             &format!("/api/bands/{away}/jobs?deadline_seconds=120"),
@@ -191,7 +213,10 @@ async fn bad_requests_get_clear_4xx() {
         .request(
             "POST",
             &jobs,
-            &["Content-Type: application/json", "Sec-Fetch-Site: cross-site"],
+            &[
+                "Content-Type: application/json",
+                "Sec-Fetch-Site: cross-site",
+            ],
             br#"{"action":"find"}"#,
         )
         .await;
@@ -209,10 +234,7 @@ async fn bad_requests_get_clear_4xx() {
         .await;
     assert_eq!(same.status, 202, "{}", same.text());
 
-    let big = format!(
-        r#"{{"action":"alert","text":"{}"}}"#,
-        "x".repeat(10_000)
-    );
+    let big = format!(r#"{{"action":"alert","text":"{}"}}"#, "x".repeat(10_000));
     let r = c.post_json(&jobs, &big).await;
     assert_eq!(r.status, 413, "{}", r.text());
     let form = c
@@ -228,7 +250,10 @@ async fn bad_requests_get_clear_4xx() {
     assert_eq!(r.status, 422);
     assert!(r.json()["error"].as_str().unwrap().contains("explode"));
     let r = c
-        .post_json(&format!("{jobs}?deadline_seconds=0"), r#"{"action":"find"}"#)
+        .post_json(
+            &format!("{jobs}?deadline_seconds=0"),
+            r#"{"action":"find"}"#,
+        )
         .await;
     assert_eq!(r.status, 400);
     // Alert texts are limited (228 bytes of UTF-8).
@@ -236,7 +261,9 @@ async fn bad_requests_get_clear_4xx() {
     let r = c.post_json(&jobs, &long).await;
     assert_eq!(r.status, 422, "{}", r.text());
     assert!(r.text().contains("228"), "{}", r.text());
-    let r = c.post_json("/api/bands/AA:BB:CC:DD:EE:FF/jobs", r#"{"action":"find"}"#).await;
+    let r = c
+        .post_json("/api/bands/AA:BB:CC:DD:EE:FF/jobs", r#"{"action":"find"}"#)
+        .await;
     assert_eq!(r.status, 404);
     let r = c.get("/api/bands/not-a-mac").await;
     assert_eq!(r.status, 400);
@@ -247,7 +274,9 @@ async fn bad_requests_get_clear_4xx() {
     let r = c.request("DELETE", "/api/bands", &[], b"").await;
     assert_eq!(r.status, 405);
     // A CORS preflight from another origin gets no CORS header, so the browser stops there.
-    let r = c.request("OPTIONS", &jobs, &["Origin: http://evil.example"], b"").await;
+    let r = c
+        .request("OPTIONS", &jobs, &["Origin: http://evil.example"], b"")
+        .await;
     assert_eq!(r.status, 403);
     assert!(r.header("access-control-allow-origin").is_none());
     // The metrics endpoint is still there.
@@ -282,7 +311,11 @@ async fn openapi_document_and_its_page() {
 async fn from_lan(api: &miband::api::Api, headers: &[(&str, &str)], post: bool) -> u16 {
     let mut b = hyper::Request::builder()
         .method(if post { "POST" } else { "GET" })
-        .uri(if post { "/api/bands/C2:00:5E:00:00:01/jobs" } else { "/api/bands" })
+        .uri(if post {
+            "/api/bands/C2:00:5E:00:00:01/jobs"
+        } else {
+            "/api/bands"
+        })
         .header("host", "192.0.2.1:10024");
     for (k, v) in headers {
         b = b.header(*k, *v);
@@ -305,7 +338,10 @@ async fn non_loopback_clients_need_the_token() {
     .await;
     assert_eq!(from_lan(&open.api, &[], false).await, 403);
     let auth = format!("Bearer {TOKEN}");
-    assert_eq!(from_lan(&open.api, &[("authorization", &auth)], false).await, 403);
+    assert_eq!(
+        from_lan(&open.api, &[("authorization", &auth)], false).await,
+        403
+    );
     open.stop().await;
 
     let c = Collector::start(Options {
@@ -316,12 +352,23 @@ async fn non_loopback_clients_need_the_token() {
     .await;
     assert_eq!(from_lan(&c.api, &[], false).await, 401);
     assert_eq!(
-        from_lan(&c.api, &[("authorization", "Bearer wrong-token-0123456789")], false).await,
+        from_lan(
+            &c.api,
+            &[("authorization", "Bearer wrong-token-0123456789")],
+            false
+        )
+        .await,
         401
     );
-    assert_eq!(from_lan(&c.api, &[("authorization", &auth)], false).await, 200);
+    assert_eq!(
+        from_lan(&c.api, &[("authorization", &auth)], false).await,
+        200
+    );
     let json = ("content-type", "application/json");
-    assert_eq!(from_lan(&c.api, &[("authorization", &auth), json], true).await, 202);
+    assert_eq!(
+        from_lan(&c.api, &[("authorization", &auth), json], true).await,
+        202
+    );
     let cookie = format!("miband_token={TOKEN}");
     assert_eq!(
         from_lan(
@@ -335,7 +382,11 @@ async fn non_loopback_clients_need_the_token() {
     assert_eq!(
         from_lan(
             &c.api,
-            &[("cookie", &cookie), json, ("origin", "http://192.0.2.1:10024")],
+            &[
+                ("cookie", &cookie),
+                json,
+                ("origin", "http://192.0.2.1:10024")
+            ],
             true
         )
         .await,
@@ -364,6 +415,9 @@ async fn non_loopback_clients_need_the_token() {
         .await;
     assert_eq!(ok.status, 303);
     let set = ok.header("set-cookie").unwrap();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     c.stop().await;
 }

@@ -84,7 +84,16 @@ struct Watch {
 impl Watch {
     fn start(port: u16) -> Watch {
         let mut child = Command::new("mosquitto_sub")
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", "#", "-F", "%r|%t|%p"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-t",
+                "#",
+                "-F",
+                "%r|%t|%p",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -130,7 +139,16 @@ impl Drop for Watch {
 
 fn publish(port: u16, topic: &str, payload: &str, retain: bool) {
     let mut c = Command::new("mosquitto_pub");
-    c.args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", topic, "-m", payload]);
+    c.args([
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-t",
+        topic,
+        "-m",
+        payload,
+    ]);
     if retain {
         c.arg("-r");
     }
@@ -159,7 +177,12 @@ async fn home_assistant_discovery_states_commands_and_a_broker_restart() {
     let port = free_port();
     let mut broker = Broker::start(port);
     // A band that left devices.csv still has a retained discovery config.
-    publish(port, GONE, r#"{"name":"Battery","state_topic":"miband/aabbccddeeff/state"}"#, true);
+    publish(
+        port,
+        GONE,
+        r#"{"name":"Battery","state_topic":"miband/aabbccddeeff/state"}"#,
+        true,
+    );
     let watch = Watch::start(port);
     let c = Collector::start(Options {
         bands: 2,
@@ -193,9 +216,15 @@ async fn home_assistant_discovery_states_commands_and_a_broker_restart() {
         }
         let battery = watch.seen(&format!("homeassistant/sensor/miband_{n}_battery/config"));
         let v: serde_json::Value = serde_json::from_str(&battery.last().unwrap().1).unwrap();
-        assert!(v["device"]["model"].as_str().unwrap().starts_with("Mi Band"));
+        assert!(v["device"]["model"]
+            .as_str()
+            .unwrap()
+            .starts_with("Mi Band"));
         assert_eq!(
-            (v["device_class"].as_str(), v["unit_of_measurement"].as_str()),
+            (
+                v["device_class"].as_str(),
+                v["unit_of_measurement"].as_str()
+            ),
             (Some("battery"), Some("%"))
         );
         let avail = watch.seen(&format!("miband/{n}/availability"));
@@ -222,7 +251,12 @@ async fn home_assistant_discovery_states_commands_and_a_broker_restart() {
     })
     .await;
     assert!(!watch.seen(&format!("miband/{n0}/heart_rate")).is_empty());
-    publish(port, &format!("miband/{n0}/command"), r#"{"action":"set_time"}"#, false);
+    publish(
+        port,
+        &format!("miband/{n0}/command"),
+        r#"{"action":"set_time"}"#,
+        false,
+    );
     wait_until(Duration::from_secs(60), || async {
         watch
             .seen(&format!("miband/{n0}/job"))
@@ -261,7 +295,10 @@ async fn home_assistant_discovery_states_commands_and_a_broker_restart() {
     assert_eq!(c.get("/api/bands").await.status, 200);
     assert!(t0.elapsed() < Duration::from_secs(5));
     let r = c
-        .post_json(&format!("/api/bands/{}/jobs", c.macs[1]), r#"{"action":"sync_now"}"#)
+        .post_json(
+            &format!("/api/bands/{}/jobs", c.macs[1]),
+            r#"{"action":"sync_now"}"#,
+        )
         .await;
     let done = c.wait_job(r.json()["id"].as_u64().unwrap()).await;
     assert_eq!(done["state"], "done", "{done}");

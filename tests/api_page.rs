@@ -229,7 +229,9 @@ async fn the_page_shows_every_band_and_find_makes_the_band_vibrate() {
     assert_eq!(shown.len(), 3, "{shown:?}");
     for (mac, name) in c.macs.iter().zip(&names) {
         assert!(
-            shown.iter().any(|s| s[0] == json!(mac) && s[1] == json!(name)),
+            shown
+                .iter()
+                .any(|s| s[0] == json!(mac) && s[1] == json!(name)),
             "{mac} {name} not on the page: {shown:?}"
         );
     }
@@ -254,7 +256,10 @@ async fn the_page_shows_every_band_and_find_makes_the_band_vibrate() {
     })
     .await
     .unwrap();
-    assert!(job_text.as_str().unwrap().starts_with("find: "), "{job_text}");
+    assert!(
+        job_text.as_str().unwrap().starts_with("find: "),
+        "{job_text}"
+    );
     drop(b);
     let png = std::fs::read(artifacts_dir().join("api-page.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");

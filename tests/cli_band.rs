@@ -94,7 +94,10 @@ fn fixture() -> &'static Fixture {
 }
 
 fn emulated(address: &str) -> &'static EmulatedBand {
-    fixture().emu.band(address.parse().unwrap()).expect("band in fixture")
+    fixture()
+        .emu
+        .band(address.parse().unwrap())
+        .expect("band in fixture")
 }
 
 /// `miband ARGS` on the fixture's bus with `MIBAND_AUTH_KEY=key`.

@@ -121,7 +121,12 @@ impl Auth {
 
     /// Checks a request from `peer`: who it is, then (for state-changing methods) where it
     /// comes from.
-    pub fn check(&self, peer: SocketAddr, headers: &HeaderMap, changes_state: bool) -> Result<(), Refusal> {
+    pub fn check(
+        &self,
+        peer: SocketAddr,
+        headers: &HeaderMap,
+        changes_state: bool,
+    ) -> Result<(), Refusal> {
         if !is_loopback(peer.ip()) {
             if !self.has_token() {
                 return Err(Refusal::NoTokenConfigured);
@@ -142,7 +147,9 @@ impl Auth {
 pub fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
     }
 }
 
@@ -222,9 +229,15 @@ mod tests {
         assert_eq!(auth.check(peer("127.0.0.1"), &none, false), Ok(()));
         assert_eq!(auth.check(peer("::1"), &none, false), Ok(()));
         assert_eq!(auth.check(peer("::ffff:127.0.0.1"), &none, false), Ok(()));
-        assert_eq!(auth.check(peer("192.0.2.7"), &none, false), Err(Refusal::BadToken));
+        assert_eq!(
+            auth.check(peer("192.0.2.7"), &none, false),
+            Err(Refusal::BadToken)
+        );
         let wrong = headers(&[("authorization", "Bearer 0123456789abcdef-tokeX")]);
-        assert_eq!(auth.check(peer("192.0.2.7"), &wrong, false), Err(Refusal::BadToken));
+        assert_eq!(
+            auth.check(peer("192.0.2.7"), &wrong, false),
+            Err(Refusal::BadToken)
+        );
         let right = headers(&[("authorization", &format!("Bearer {TOKEN}"))]);
         assert_eq!(auth.check(peer("192.0.2.7"), &right, false), Ok(()));
         let cookie = headers(&[("cookie", &format!("a=b; {SESSION_COOKIE}={TOKEN}"))]);
@@ -240,9 +253,15 @@ mod tests {
     fn cross_origin_posts_are_refused() {
         let auth = Auth::new(None);
         let lo = peer("127.0.0.1");
-        let same = headers(&[("host", "127.0.0.1:10024"), ("origin", "http://127.0.0.1:10024")]);
+        let same = headers(&[
+            ("host", "127.0.0.1:10024"),
+            ("origin", "http://127.0.0.1:10024"),
+        ]);
         assert_eq!(auth.check(lo, &same, true), Ok(()));
-        let other = headers(&[("host", "127.0.0.1:10024"), ("origin", "http://evil.example")]);
+        let other = headers(&[
+            ("host", "127.0.0.1:10024"),
+            ("origin", "http://evil.example"),
+        ]);
         assert_eq!(auth.check(lo, &other, true), Err(Refusal::CrossOrigin));
         // Reading is not state-changing.
         assert_eq!(auth.check(lo, &other, false), Ok(()));
@@ -262,7 +281,10 @@ mod tests {
         std::fs::write(&file, "short\n").unwrap();
         let err = Auth::load(&|_| None, Some(&file)).unwrap_err().to_string();
         assert!(err.contains("at least 16"), "{err}");
-        assert!(!err.contains("short"), "the token must not be echoed: {err}");
+        assert!(
+            !err.contains("short"),
+            "the token must not be echoed: {err}"
+        );
         assert!(!Auth::load(&|_| None, None).unwrap().has_token());
     }
 }

@@ -20,11 +20,11 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use hyper::{Method, Request, Response, StatusCode};
 
+use crate::action::Action;
 use crate::control::{Control, Job, SubmitError, DEFAULT_JOB_DEADLINE, MAX_JOB_DEADLINE};
+use crate::mac::Mac;
 use crate::metrics::snapshot::MetricsState;
 use auth::{Auth, Refusal};
-use crate::action::Action;
-use crate::mac::Mac;
 use views::{ApiError, BandView, GrafanaLinks};
 
 /// The body type of every response the metrics listener sends.
@@ -94,7 +94,7 @@ impl Api {
             (["api", "bands"], true) => json(StatusCode::OK, &self.bands()),
             (["api", "bands", mac], true) => match self.band(mac) {
                 Ok(b) => json(StatusCode::OK, &b),
-                Err(r) => r,
+                Err(r) => r.response(),
             },
             (["api", "bands", mac, "jobs"], _) if method == Method::POST => {
                 self.submit(mac, request).await
@@ -124,10 +124,14 @@ impl Api {
         views::bands(&self.metrics, &self.control, self.grafana.as_ref())
     }
 
-    fn band(&self, mac: &str) -> Result<BandView, Response<Body>> {
+    fn band(&self, mac: &str) -> Result<BandView, Reject> {
         let mac = parse_mac(mac)?;
-        views::band(&self.metrics, &self.control, self.grafana.as_ref(), mac)
-            .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no band {mac} in devices.csv")))
+        views::band(&self.metrics, &self.control, self.grafana.as_ref(), mac).ok_or_else(|| {
+            Reject(
+                StatusCode::NOT_FOUND,
+                format!("no band {mac} in devices.csv"),
+            )
+        })
     }
 
     async fn submit<B>(&self, mac: &str, request: Request<B>) -> Response<Body>
@@ -135,17 +139,14 @@ impl Api {
         B: hyper::body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let mac = match parse_mac(mac) {
-            Ok(m) => m,
-            Err(r) => return r,
-        };
-        let deadline = match deadline(request.uri().query()) {
-            Ok(d) => d,
-            Err(r) => return r,
+        let checked = parse_mac(mac).and_then(|m| Ok((m, deadline(request.uri().query())?)));
+        let (mac, deadline) = match checked {
+            Ok(v) => v,
+            Err(r) => return r.response(),
         };
         let body = match read_json_body(request).await {
             Ok(b) => b,
-            Err(r) => return r,
+            Err(r) => return r.response(),
         };
         let action: Action = match serde_json::from_slice(&body) {
             Ok(a) => a,
@@ -159,7 +160,9 @@ impl Api {
         match self.control.submit(mac, action, deadline) {
             Ok(job) => accepted(&job),
             Err(e @ SubmitError::UnknownBand(_)) => error(StatusCode::NOT_FOUND, e.to_string()),
-            Err(e @ SubmitError::QueueFull(_)) => error(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
+            Err(e @ SubmitError::QueueFull(_)) => {
+                error(StatusCode::TOO_MANY_REQUESTS, e.to_string())
+            }
         }
     }
 
@@ -180,7 +183,7 @@ impl Api {
 }
 
 /// `?deadline_seconds=N`: how long a job may wait for a band out of range.
-fn deadline(query: Option<&str>) -> Result<Duration, Response<Body>> {
+fn deadline(query: Option<&str>) -> Result<Duration, Reject> {
     let value = query
         .unwrap_or("")
         .split('&')
@@ -192,7 +195,7 @@ fn deadline(query: Option<&str>) -> Result<Duration, Response<Body>> {
     };
     match value.parse::<u64>() {
         Ok(s) if (1..=MAX_JOB_DEADLINE.as_secs()).contains(&s) => Ok(Duration::from_secs(s)),
-        _ => Err(error(
+        _ => Err(Reject(
             StatusCode::BAD_REQUEST,
             format!(
                 "deadline_seconds: expected a whole number from 1 to {}",
@@ -217,20 +220,20 @@ fn known(segments: &[&str]) -> bool {
 }
 
 /// A MAC from a path segment, upper-cased; a clear 400 otherwise.
-fn parse_mac(segment: &str) -> Result<Mac, Response<Body>> {
+fn parse_mac(segment: &str) -> Result<Mac, Reject> {
     // Clients may percent-encode the colons.
     let decoded = segment.replace("%3A", ":").replace("%3a", ":");
     // The segment is not echoed: it could be anything, a key pasted in the wrong place included.
     decoded.parse::<Mac>().map_err(|_| {
-        error(
+        Reject(
             StatusCode::BAD_REQUEST,
-            "expected a Bluetooth address such as C8:0F:10:00:00:01 in the path",
+            "expected a Bluetooth address such as C8:0F:10:00:00:01 in the path".into(),
         )
     })
 }
 
 /// Reads a JSON body of at most [`MAX_BODY`] bytes.
-async fn read_json_body<B>(request: Request<B>) -> Result<Bytes, Response<Body>>
+async fn read_json_body<B>(request: Request<B>) -> Result<Bytes, Reject>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -242,9 +245,9 @@ where
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     if !json_type {
-        return Err(error(
+        return Err(Reject(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "expected Content-Type: application/json",
+            "expected Content-Type: application/json".into(),
         ));
     }
     let declared = headers
@@ -257,18 +260,28 @@ where
     match Limited::new(request.into_body(), MAX_BODY).collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(e) => Err(error(
+        Err(e) => Err(Reject(
             StatusCode::BAD_REQUEST,
             format!("reading the body failed: {e}"),
         )),
     }
 }
 
-fn too_large() -> Response<Body> {
-    error(
+fn too_large() -> Reject {
+    Reject(
         StatusCode::PAYLOAD_TOO_LARGE,
         format!("the body may be at most {MAX_BODY} bytes"),
     )
+}
+
+/// A refused request: the status and what was expected.
+#[derive(Debug)]
+struct Reject(StatusCode, String);
+
+impl Reject {
+    fn response(self) -> Response<Body> {
+        error(self.0, self.1)
+    }
 }
 
 fn refused(r: Refusal, api: bool) -> Response<Body> {
@@ -326,7 +339,11 @@ pub fn error(status: StatusCode, message: impl Into<String>) -> Response<Body> {
 }
 
 /// A response with security headers every API answer carries.
-pub fn respond(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+pub fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
     let mut resp = Response::new(full(body));
     *resp.status_mut() = status;
     let h = resp.headers_mut();

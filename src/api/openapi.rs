@@ -160,7 +160,10 @@ struct DocsPage {
 }
 
 fn text(v: &serde_json::Value, key: &str) -> String {
-    v.get(key).and_then(|s| s.as_str()).unwrap_or("").to_string()
+    v.get(key)
+        .and_then(|s| s.as_str())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// The document as a page a person can read (no external script or font).
@@ -169,14 +172,23 @@ pub fn docs_page() -> Response<Body> {
     let mut operations = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
         for (path, item) in paths {
-            let Some(item) = item.as_object() else { continue };
+            let Some(item) = item.as_object() else {
+                continue;
+            };
             for (method, op) in item {
                 let params = op
                     .get("parameters")
                     .and_then(|p| p.as_array())
                     .map(|ps| {
                         ps.iter()
-                            .map(|p| format!("{} ({}): {}", text(p, "name"), text(p, "in"), text(p, "description")))
+                            .map(|p| {
+                                format!(
+                                    "{} ({}): {}",
+                                    text(p, "name"),
+                                    text(p, "in"),
+                                    text(p, "description")
+                                )
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
@@ -187,7 +199,11 @@ pub fn docs_page() -> Response<Body> {
                 let responses = op
                     .get("responses")
                     .and_then(|r| r.as_object())
-                    .map(|rs| rs.iter().map(|(code, r)| (code.clone(), text(r, "description"))).collect())
+                    .map(|rs| {
+                        rs.iter()
+                            .map(|(code, r)| (code.clone(), text(r, "description")))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 operations.push(Operation {
                     method: method.to_uppercase(),
@@ -207,21 +223,39 @@ pub fn docs_page() -> Response<Body> {
         .map(|s| {
             s.iter()
                 .map(|(name, schema)| {
-                    (name.clone(), serde_json::to_string_pretty(schema).unwrap_or_default())
+                    (
+                        name.clone(),
+                        serde_json::to_string_pretty(schema).unwrap_or_default(),
+                    )
                 })
                 .collect()
         })
         .unwrap_or_default();
     let page = DocsPage {
-        title: doc.pointer("/info/title").and_then(|t| t.as_str()).unwrap_or("API").to_string(),
-        version: doc.pointer("/info/version").and_then(|t| t.as_str()).unwrap_or("").to_string(),
-        description: doc.pointer("/info/description").and_then(|t| t.as_str()).unwrap_or("").to_string(),
+        title: doc
+            .pointer("/info/title")
+            .and_then(|t| t.as_str())
+            .unwrap_or("API")
+            .to_string(),
+        version: doc
+            .pointer("/info/version")
+            .and_then(|t| t.as_str())
+            .unwrap_or("")
+            .to_string(),
+        description: doc
+            .pointer("/info/description")
+            .and_then(|t| t.as_str())
+            .unwrap_or("")
+            .to_string(),
         operations,
         schemas,
     };
     match askama::Template::render(&page) {
         Ok(html) => super::page::html(StatusCode::OK, html),
-        Err(e) => super::error(StatusCode::INTERNAL_SERVER_ERROR, format!("rendering the page: {e}")),
+        Err(e) => super::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("rendering the page: {e}"),
+        ),
     }
 }
 
@@ -241,8 +275,8 @@ mod tests {
                 .skip(1)
                 .map(|s| if s.starts_with('{') { "x" } else { s })
                 .collect();
-            let known = super::super::known(&segments)
-                || (segments.len() == 4 && segments[3] == "jobs");
+            let known =
+                super::super::known(&segments) || (segments.len() == 4 && segments[3] == "jobs");
             assert!(known, "{p} is documented but not routed");
         }
         for p in [
@@ -253,7 +287,10 @@ mod tests {
             "/api/jobs/{id}",
             "/api/events",
         ] {
-            assert!(paths.iter().any(|d| d == p), "{p} is routed but not documented");
+            assert!(
+                paths.iter().any(|d| d == p),
+                "{p} is routed but not documented"
+            );
         }
         assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());

@@ -80,17 +80,22 @@ where
         Method::GET | Method::HEAD => render(StatusCode::OK, None),
         Method::POST => {
             if !auth::same_origin(request.headers()) {
-                return super::error(
-                    StatusCode::FORBIDDEN,
-                    auth::Refusal::CrossOrigin.message(),
-                );
+                return super::error(StatusCode::FORBIDDEN, auth::Refusal::CrossOrigin.message());
             }
             if !api.auth().has_token() && !auth::is_loopback(peer.ip()) {
-                return render(StatusCode::FORBIDDEN, Some(auth::Refusal::NoTokenConfigured.message()));
+                return render(
+                    StatusCode::FORBIDDEN,
+                    Some(auth::Refusal::NoTokenConfigured.message()),
+                );
             }
-            let body = match Limited::new(request.into_body(), super::MAX_BODY).collect().await {
+            let body = match Limited::new(request.into_body(), super::MAX_BODY)
+                .collect()
+                .await
+            {
                 Ok(b) => b.to_bytes(),
-                Err(_) => return render(StatusCode::PAYLOAD_TOO_LARGE, Some("the form is too large")),
+                Err(_) => {
+                    return render(StatusCode::PAYLOAD_TOO_LARGE, Some("the form is too large"))
+                }
             };
             let token = form_value(&body, "token").unwrap_or_default();
             if !api.auth().token_matches(&token) {

@@ -31,20 +31,26 @@ pub fn stream(control: &Control) -> Response<Body> {
     let mut keepalive = tokio::time::interval(KEEPALIVE);
     keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let first = Some("retry: 3000\n: miband events\n\n".to_string());
-    let s = futures::stream::unfold((rx, keepalive, first), |(mut rx, mut keepalive, first)| async move {
-        if let Some(text) = first {
-            return Some((Ok::<_, Infallible>(Frame::data(Bytes::from(text))), (rx, keepalive, None)));
-        }
-        let text = tokio::select! {
-            r = rx.recv() => match r {
-                Ok(e) => frame(&e),
-                Err(RecvError::Lagged(n)) => format!("event: lagged\ndata: {n}\n\n"),
-                Err(RecvError::Closed) => return None,
-            },
-            _ = keepalive.tick() => ": keepalive\n\n".to_string(),
-        };
-        Some((Ok(Frame::data(Bytes::from(text))), (rx, keepalive, None)))
-    });
+    let s = futures::stream::unfold(
+        (rx, keepalive, first),
+        |(mut rx, mut keepalive, first)| async move {
+            if let Some(text) = first {
+                return Some((
+                    Ok::<_, Infallible>(Frame::data(Bytes::from(text))),
+                    (rx, keepalive, None),
+                ));
+            }
+            let text = tokio::select! {
+                r = rx.recv() => match r {
+                    Ok(e) => frame(&e),
+                    Err(RecvError::Lagged(n)) => format!("event: lagged\ndata: {n}\n\n"),
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = keepalive.tick() => ": keepalive\n\n".to_string(),
+            };
+            Some((Ok(Frame::data(Bytes::from(text))), (rx, keepalive, None)))
+        },
+    );
     let mut resp = Response::new(StreamBody::new(s).boxed());
     *resp.status_mut() = StatusCode::OK;
     let h = resp.headers_mut();

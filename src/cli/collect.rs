@@ -304,10 +304,8 @@ fn remote_api(
     metrics: &MetricsState,
 ) -> anyhow::Result<crate::api::Api> {
     let remote = &cfg.settings.remote;
-    let auth = crate::api::auth::Auth::load(
-        &|k| std::env::var(k).ok(),
-        remote.api_token_file.as_deref(),
-    )?;
+    let auth =
+        crate::api::auth::Auth::load(&|k| std::env::var(k).ok(), remote.api_token_file.as_deref())?;
     let listen = cfg.settings.metrics_listen;
     if !auth.has_token() && !listen.ip().is_loopback() {
         tracing::warn!(

@@ -199,7 +199,9 @@ pub async fn run_with_control(
             }
         }
     }
-    shared.control.fail_all("the collector stopped before the job ran");
+    shared
+        .control
+        .fail_all("the collector stopped before the job ran");
     // Waits for a write in progress; afterwards nothing more is written.
     shared.sink.shutdown().await;
     stats_task.abort();
@@ -274,7 +276,10 @@ async fn band_worker(
             Vec::new()
         };
         let mut jobs = schedule.due(Instant::now());
-        if actions.iter().any(|j| crate::control::action::is_sync(&j.action)) {
+        if actions
+            .iter()
+            .any(|j| crate::control::action::is_sync(&j.action))
+        {
             jobs = Job::ALL.to_vec();
         }
         tracing::debug!(band = %device.mac, jobs = ?jobs, "connecting");

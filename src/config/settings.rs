@@ -238,11 +238,20 @@ fn read_settings(f: &mut Fields, env: &dyn Fn(&str) -> Option<String>) -> Option
     let state_dir = f.optional_string("state_dir", "a non-empty string, a directory path");
     let [activity_timeout, battery_timeout, heart_rate_timeout, time_check_timeout] = timeouts;
     let api_token_file = f
-        .optional_string("api_token_file", "a non-empty string, the path of a file holding the API token")
+        .optional_string(
+            "api_token_file",
+            "a non-empty string, the path of a file holding the API token",
+        )
         .map(PathBuf::from);
     let grafana_configuration = f
-        .optional_string("grafana_configuration", "a non-empty string, the path of miband-grafana's configuration")
-        .map_or_else(|| PathBuf::from(DEFAULT_GRAFANA_CONFIGURATION), PathBuf::from);
+        .optional_string(
+            "grafana_configuration",
+            "a non-empty string, the path of miband-grafana's configuration",
+        )
+        .map_or_else(
+            || PathBuf::from(DEFAULT_GRAFANA_CONFIGURATION),
+            PathBuf::from,
+        );
     let mqtt = super::mqtt::read(f, env);
     Some(Settings {
         database: Database {

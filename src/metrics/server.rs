@@ -19,8 +19,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use super::exporter::Exporter;
-use crate::api::Api;
 use super::snapshot::MetricsState;
+use crate::api::Api;
 
 /// The content type Prometheus negotiates for OpenMetrics 1.0 (Prometheus 3 refuses a scrape
 /// without a parsable one).
@@ -99,7 +99,9 @@ async fn serve_connection(
         async move {
             Ok::<_, Infallible>(match api {
                 Some(api) => api.handle(request, peer).await,
-                None => respond(&exporter, request.method(), request.uri().path()).map(BodyExt::boxed),
+                None => {
+                    respond(&exporter, request.method(), request.uri().path()).map(BodyExt::boxed)
+                }
             })
         }
     });

@@ -90,12 +90,9 @@ pub async fn run(
     let network = tokio::spawn(drive(Arc::clone(&shared), eventloop));
     let _ = shutdown.wait_for(|s| *s).await;
     publisher.abort();
-    let _ = shared.client.try_publish(
-        shared.topics.status(),
-        QoS::AtLeastOnce,
-        true,
-        "offline",
-    );
+    let _ = shared
+        .client
+        .try_publish(shared.topics.status(), QoS::AtLeastOnce, true, "offline");
     let _ = shared.client.try_disconnect();
     // The event loop sends the two and ends at the disconnect, or is cut short.
     let _ = tokio::time::timeout(Duration::from_secs(1), network).await;
@@ -302,7 +299,10 @@ fn command(shared: &Shared, n: &str, payload: &[u8]) {
     };
     match topics::parse_command(payload) {
         Ok(action) => {
-            match shared.control.submit(device.mac, action, DEFAULT_JOB_DEADLINE) {
+            match shared
+                .control
+                .submit(device.mac, action, DEFAULT_JOB_DEADLINE)
+            {
                 Ok(job) => tracing::info!(band = %device.mac, job = job.id, "MQTT: job queued"),
                 Err(e) => tracing::warn!(band = %device.mac, "MQTT: command refused: {e}"),
             }
@@ -332,7 +332,12 @@ async fn forward_events(shared: Arc<Shared>) {
                 }
             }
             Event::HeartRate { mac, bpm } => {
-                publish(&shared, t.band(&mac.to_string(), "heart_rate"), false, bpm.to_string());
+                publish(
+                    &shared,
+                    t.band(&mac.to_string(), "heart_rate"),
+                    false,
+                    bpm.to_string(),
+                );
             }
             Event::BandEvent { mac, event } => {
                 let payload = serde_json::json!({ "event_type": event }).to_string();
@@ -340,7 +345,12 @@ async fn forward_events(shared: Arc<Shared>) {
             }
             Event::Job(job) => {
                 let payload = serde_json::to_string(job).unwrap_or_default();
-                publish(&shared, t.band(&job.band.to_string(), "job"), false, payload);
+                publish(
+                    &shared,
+                    t.band(&job.band.to_string(), "job"),
+                    false,
+                    payload,
+                );
             }
         }
     }

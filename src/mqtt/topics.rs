@@ -116,8 +116,7 @@ impl Topics {
         }
         let tail = object.strip_prefix("miband_")?;
         let node = tail.get(..12)?;
-        (node.chars().all(|c| c.is_ascii_hexdigit()) && tail[12..].starts_with('_'))
-            .then_some(node)
+        (node.chars().all(|c| c.is_ascii_hexdigit()) && tail[12..].starts_with('_')).then_some(node)
     }
 
     /// The discovery config of one entity of a band.
@@ -212,7 +211,10 @@ impl Topics {
             ("binary_sensor", "connected") => {
                 set("name", json!("Connected"));
                 set("state_topic", json!(state));
-                set("value_template", json!("{{ 'ON' if value_json.up else 'OFF' }}"));
+                set(
+                    "value_template",
+                    json!("{{ 'ON' if value_json.up else 'OFF' }}"),
+                );
                 set("device_class", json!("connectivity"));
                 set("entity_category", json!("diagnostic"));
                 set("availability", json!([{"topic": self.status()}]));
@@ -356,7 +358,10 @@ mod tests {
 
     #[test]
     fn commands_are_words_or_json() {
-        assert!(matches!(parse_command(b"find").unwrap(), Action::Find { .. }));
+        assert!(matches!(
+            parse_command(b"find").unwrap(),
+            Action::Find { .. }
+        ));
         assert_eq!(parse_command(b" sync_now\n").unwrap(), Action::SyncNow);
         assert!(matches!(
             parse_command(br#"{"action":"alert","text":"Hi"}"#).unwrap(),

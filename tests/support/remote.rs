@@ -120,7 +120,10 @@ impl Collector {
             control,
             api,
             macs: devices.iter().map(|d| d.mac.to_string()).collect(),
-            names: devices.iter().map(|d| d.display_name().to_string()).collect(),
+            names: devices
+                .iter()
+                .map(|d| d.display_name().to_string())
+                .collect(),
             stop,
             tasks,
             _dir: dir,
@@ -163,8 +166,10 @@ impl Collector {
         wait_until(Duration::from_secs(120), || async {
             let r = self.get("/api/bands").await;
             let v = r.json();
-            v.as_array()
-                .is_some_and(|a| a.iter().all(|b| b["up"] == true && !b["last_sync"].is_null()))
+            v.as_array().is_some_and(|a| {
+                a.iter()
+                    .all(|b| b["up"] == true && !b["last_sync"].is_null())
+            })
         })
         .await;
     }
@@ -220,7 +225,8 @@ impl Reply {
 pub fn raw(port: u16, method: &str, path: &str, extra: &[String], body: &[u8]) -> Reply {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     for h in extra {
         head.push_str(h);
         head.push_str("\r\n");
@@ -272,7 +278,8 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
         let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
             return out;
         };
-        let size = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
         if size == 0 {
             return out;
         }
