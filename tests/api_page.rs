@@ -174,7 +174,11 @@ impl Browser {
             if v != Value::Null && v != json!(false) && v != json!("") {
                 return v;
             }
-            assert!(Instant::now() < deadline, "{what}: page never showed it");
+            if Instant::now() >= deadline {
+                let page = self
+                    .eval("location.href + ' ' + document.documentElement.outerHTML.slice(0, 600)");
+                panic!("{what}: page never showed it (last {v}); page: {page}");
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -216,7 +220,7 @@ async fn the_page_shows_every_band_and_find_makes_the_band_vibrate() {
                 "[...document.querySelectorAll('.band')].map(e => [e.dataset.mac, e.querySelector('.name').textContent])",
             );
             let live = b.wait_for(
-                "document.getElementById('live').textContent.includes('on') && document.getElementById('live').textContent",
+                "document.getElementById('live').textContent === 'live updates: on' && document.getElementById('live').textContent",
                 "live updates on",
             );
             b.click(&format!(".band[data-mac=\"{target}\"] button[data-action=\"find\"]"));

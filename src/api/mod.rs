@@ -84,7 +84,12 @@ impl Api {
         if let Err(refusal) = self.auth.check(peer, request.headers(), changes_state) {
             return refused(refusal, path.starts_with("/api/"));
         }
-        let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+        // "/" is the page ([""]); "/api/bands/" is "/api/bands".
+        let trimmed = match path.trim_end_matches('/') {
+            "" => "/",
+            t => t,
+        };
+        let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
         let readable = matches!(method, Method::GET | Method::HEAD);
         match (segments.as_slice(), readable) {
             ([""], true) => page::index(self),

@@ -137,7 +137,6 @@ impl Topics {
         let band_up = json!({"topic": self.band(&band.mac, "availability")});
         let mut c = json!({
             "unique_id": format!("{stem}_{suffix}"),
-            "object_id": format!("{stem}_{suffix}"),
             "device": device,
             "origin": {"name": "miband", "sw_version": env!("CARGO_PKG_VERSION")},
             "availability": [collector, band_up],
