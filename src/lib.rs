@@ -41,4 +41,5 @@ pub mod mqtt;
 pub mod protocol;
 pub mod provision;
 pub mod session;
+pub mod shutdown;
 pub mod store;

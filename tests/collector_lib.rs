@@ -18,8 +18,8 @@ use miband::mac::Mac;
 use miband::metrics::snapshot::MetricsState;
 use miband::protocol::activity::ActivitySample;
 use miband::protocol::key::AuthKey;
+use miband::shutdown::ShutdownTrigger;
 use miband::store::pgcluster::PgCluster;
-use tokio::sync::watch;
 
 /// A wearer whose battery is (or is not) on the charger.
 struct OnCharger(bool);
@@ -128,7 +128,7 @@ async fn run_once(
     let sink = open_sink(&cfg).unwrap();
     let metrics = MetricsState::new();
     register_bands(&metrics, &sink, &cfg.devices).await;
-    let (_tx, rx) = watch::channel(false);
+    let (_trigger, shutdown) = ShutdownTrigger::new();
     let opts = RunOptions {
         once: true,
         ..RunOptions::default()
@@ -136,7 +136,7 @@ async fn run_once(
     let radio = Arc::new(SimRadio::new(bands));
     let summary = tokio::time::timeout(
         Duration::from_secs(120),
-        run(cfg, opts, sink, metrics.clone(), radio, rx),
+        run(cfg, opts, sink, metrics.clone(), radio, shutdown),
     )
     .await
     .expect("the run finished");

@@ -101,11 +101,8 @@ impl BleCentral {
     /// Whether BlueZ already holds a connection to `mac` for another program on this machine
     /// (e.g. `miband-dc`): a band talks to one central at a time, and two programs sharing the
     /// connection would interleave their sessions.
-    pub async fn held_elsewhere(&self, mac: &str) -> bool {
-        let Ok(addr) = BDAddr::from_str_delim(mac) else {
-            return false;
-        };
-        match self.known(addr).await {
+    pub async fn held_elsewhere(&self, mac: Mac) -> bool {
+        match self.known(BDAddr::from(*mac.as_bytes())).await {
             Some(p) => p.is_connected().await.unwrap_or(false),
             None => false,
         }

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use tokio::sync::watch;
 
 use crate::collector::{self, radio::Radio, simulate, RunOptions};
 use crate::config;
 use crate::metrics::snapshot::MetricsState;
+use crate::shutdown::ShutdownTrigger;
 use crate::store::band_id::{self, BandClaim, BandId};
 
 /// Arguments, the historic miband-dc ones included (`-d`, `-c`, `-v`, `-q`).
@@ -231,21 +231,22 @@ async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Resu
         .await
         .with_context(|| format!("metrics endpoint: cannot listen on {listen}"))?;
     tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let (trigger, shutdown) = ShutdownTrigger::new();
+    let trigger = Arc::new(trigger);
     let server = {
-        let mut rx = stop_rx.clone();
+        let mut stop = shutdown.clone();
         let m = metrics.clone();
         tokio::spawn(crate::metrics::server::serve_with_api(
             listener,
             m,
             Some(api),
             async move {
-                let _ = rx.wait_for(|s| *s).await;
+                stop.recv().await;
             },
         ))
     };
     let mqtt = cfg.settings.remote.mqtt.clone().map(|settings| {
-        let rx = stop_rx.clone();
+        let rx = shutdown.clone();
         tokio::spawn(crate::mqtt::run(
             settings,
             cfg.devices.clone(),
@@ -273,11 +274,11 @@ async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Resu
     };
 
     tokio::spawn({
-        let tx = stop_tx.clone();
+        let trigger = Arc::clone(&trigger);
         async move {
             signals.wait().await;
             tracing::info!("stopping: finishing the write in progress");
-            let _ = tx.send(true);
+            trigger.trigger();
         }
     });
     let opts = RunOptions {
@@ -285,8 +286,8 @@ async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Resu
         ..RunOptions::default()
     };
     let summary =
-        collector::run_with_control(cfg, opts, sink, metrics, radio, control, stop_rx).await;
-    let _ = stop_tx.send(true);
+        collector::run_with_control(cfg, opts, sink, metrics, radio, control, shutdown).await;
+    trigger.trigger();
     replayer.abort();
     let _ = server.await;
     if let Some(m) = mqtt {

@@ -72,11 +72,8 @@ async fn scan(args: Args) -> Result<(), CliError> {
     let rows: Vec<Row> = seen
         .into_iter()
         .map(|s| Row {
-            id: known
-                .iter()
-                .find(|d| d.mac.to_string() == s.mac)
-                .map(|d| d.id.clone()),
-            mac: s.mac,
+            id: known.iter().find(|d| d.mac == s.mac).map(|d| d.id.clone()),
+            mac: s.mac.to_string(),
             name: s.name,
             rssi: s.rssi,
         })

@@ -7,17 +7,17 @@ pub mod simulate;
 pub mod sync;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::config::{Config, Device};
 use crate::control::{Control, Job as ControlJob, Outcome};
 use crate::mac::Mac;
 use crate::metrics::snapshot::{BandLabels, BandSnapshot, MetricsState};
+use crate::shutdown::Shutdown;
 use crate::store::band_id::{BandClaim, BandId};
 use crate::store::db_config::DbConfig;
 use crate::store::sink::{Sink, SinkOptions};
@@ -69,7 +69,6 @@ struct Shared {
     metrics: MetricsState,
     radio: Arc<dyn Radio>,
     slots: Semaphore,
-    stopping: AtomicBool,
     control: Control,
 }
 
@@ -134,14 +133,14 @@ pub async fn register_bands(metrics: &MetricsState, sink: &Sink, devices: &[Devi
     }
 }
 
-/// Runs until `shutdown` turns true (or, with `once`, until every band was tried).
+/// Runs until `shutdown` is signalled (or, with `once`, until every band was tried).
 pub async fn run(
     config: Config,
     opts: RunOptions,
     sink: Arc<Sink>,
     metrics: MetricsState,
     radio: Arc<dyn Radio>,
-    shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
 ) -> RunSummary {
     let control = Control::new(&config.devices);
     run_with_control(config, opts, sink, metrics, radio, control, shutdown).await
@@ -155,7 +154,7 @@ pub async fn run_with_control(
     metrics: MetricsState,
     radio: Arc<dyn Radio>,
     control: Control,
-    mut shutdown: watch::Receiver<bool>,
+    mut shutdown: Shutdown,
 ) -> RunSummary {
     let slots = config.settings.max_concurrent_bands.max(1);
     let shared = Arc::new(Shared {
@@ -164,7 +163,6 @@ pub async fn run_with_control(
         metrics,
         radio,
         slots: Semaphore::new(slots),
-        stopping: AtomicBool::new(false),
         config,
         control,
     });
@@ -185,17 +183,14 @@ pub async fn run_with_control(
                 }
                 None => break,
             },
-            _ = shutdown.changed() => {
-                if *shutdown.borrow() {
-                    shared.stopping.store(true, Ordering::SeqCst);
-                    let grace = shared.opts.shutdown_grace;
-                    let drain = async { while workers.join_next().await.is_some() {} };
-                    if tokio::time::timeout(grace, drain).await.is_err() {
-                        tracing::warn!("syncs did not stop within {} s; abandoning them", grace.as_secs());
-                        workers.abort_all();
-                    }
-                    break;
+            _ = shutdown.recv() => {
+                let grace = shared.opts.shutdown_grace;
+                let drain = async { while workers.join_next().await.is_some() {} };
+                if tokio::time::timeout(grace, drain).await.is_err() {
+                    tracing::warn!("syncs did not stop within {} s; abandoning them", grace.as_secs());
+                    workers.abort_all();
                 }
+                break;
             }
         }
     }
@@ -223,11 +218,7 @@ async fn mirror_sink_stats(shared: Arc<Shared>) {
 
 /// One band's life: wait until something is due, take a slot, connect, sync, disconnect,
 /// back off on failure. Returns whether the last sync succeeded (for `--once`).
-async fn band_worker(
-    shared: Arc<Shared>,
-    device: Device,
-    mut shutdown: watch::Receiver<bool>,
-) -> bool {
+async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown) -> bool {
     let s = &shared.config.settings;
     let intervals = Intervals {
         activity: s.activity_timeout,
@@ -245,7 +236,7 @@ async fn band_worker(
     // says (a band that is away costs one connection attempt per backoff step, not a loop).
     let mut actions_not_before = Instant::now();
     loop {
-        if *shutdown.borrow() {
+        if shutdown.is_shutdown() {
             return false;
         }
         let now = Instant::now();
@@ -259,7 +250,7 @@ async fn band_worker(
         tokio::select! {
             _ = tokio::time::sleep_until(wake_at) => {}
             _ = wake.notified() => {}
-            _ = shutdown.changed() => continue,
+            _ = shutdown.recv() => return false,
         }
         control.expire(mac, "the band was not reached before the job's deadline");
         let now = Instant::now();
@@ -267,8 +258,13 @@ async fn band_worker(
         if schedule.due(now).is_empty() && !actions_ready {
             continue;
         }
-        let Ok(_slot) = shared.slots.acquire().await else {
-            return false;
+        // Waiting for a slot (another band holds it) ends on SIGTERM too.
+        let _slot = tokio::select! {
+            slot = shared.slots.acquire() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return false,
+            },
+            _ = shutdown.recv() => return false,
         };
         let actions = if actions_ready {
             control.start_jobs(mac)
@@ -289,7 +285,7 @@ async fn band_worker(
             &jobs,
             actions,
             !static_info_stored,
-            &mut shutdown,
+            &shutdown,
         )
         .await;
         let ok = match result {
@@ -309,7 +305,7 @@ async fn band_worker(
             }
             Err(msg) => {
                 let wait = backoff.fail();
-                match failure_note(shared.opts.once, stopping(&shared, &shutdown), wait) {
+                match failure_note(shared.opts.once, shutdown.is_shutdown(), wait) {
                     Some(FailureNote::Retry(note)) => {
                         tracing::warn!(band = %device.mac, "{msg}{note}")
                     }
@@ -322,7 +318,7 @@ async fn band_worker(
                 false
             }
         };
-        if shared.opts.once || shared.stopping.load(Ordering::SeqCst) {
+        if shared.opts.once || shutdown.is_shutdown() {
             return ok;
         }
     }
@@ -342,10 +338,6 @@ fn instant_of(t: std::time::SystemTime) -> Instant {
         .duration_since(std::time::SystemTime::now())
         .unwrap_or_default();
     Instant::now() + ahead
-}
-
-fn stopping(shared: &Shared, shutdown: &watch::Receiver<bool>) -> bool {
-    shared.stopping.load(Ordering::SeqCst) || *shutdown.borrow()
 }
 
 /// What a failed sync's log line says about what happens next.
@@ -382,21 +374,29 @@ async fn attempt(
     jobs: &[Job],
     actions: Vec<ControlJob>,
     want_static_info: bool,
-    shutdown: &mut watch::Receiver<bool>,
+    shutdown: &Shutdown,
 ) -> Result<sync::SyncReport, String> {
     let mac = device.mac;
     let control = &shared.control;
-    let connected =
-        match tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)).await {
-            Ok(Ok(l)) => Ok(l),
-            Ok(Err(e)) => Err(match e {
-                ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
-            }),
-            Err(_) => Err(format!(
-                "band {mac}: no connection within {} s",
-                shared.opts.connect_timeout.as_secs()
-            )),
-        };
+    let mut stop = shutdown.clone();
+    // A scan or connect in progress ends on SIGTERM instead of running to its timeout.
+    let connect = tokio::select! {
+        r = tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)) => r,
+        _ = stop.recv() => {
+            control.requeue(actions);
+            return Err(format!("band {mac}: {}", SyncError::Stopping));
+        }
+    };
+    let connected = match connect {
+        Ok(Ok(l)) => Ok(l),
+        Ok(Err(e)) => Err(match e {
+            ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
+        }),
+        Err(_) => Err(format!(
+            "band {mac}: no connection within {} s",
+            shared.opts.connect_timeout.as_secs()
+        )),
+    };
     let link = match connected {
         Ok(l) => l,
         Err(msg) => {
@@ -429,7 +429,7 @@ async fn attempt(
             r = tokio::time::timeout(shared.opts.sync_timeout, run) => {
                 r.unwrap_or_else(|_| Err("the band did not finish in time".into()))
             }
-            _ = wait_true(shutdown) => Err("the collector is stopping".into()),
+            _ = stop.recv() => Err("the collector is stopping".into()),
         };
         if let (crate::control::Action::HeartRate, Ok(v)) = (&job.action, &result) {
             if let Some(bpm) = v.get("bpm").and_then(|b| b.as_u64()) {
@@ -459,7 +459,7 @@ async fn attempt(
         sink: &shared.sink,
         metrics: &shared.metrics,
         mode: shared.config.settings.update_mode,
-        stopping: &shared.stopping,
+        shutdown,
         want_static_info,
     };
     let result = tokio::select! {
@@ -469,7 +469,7 @@ async fn attempt(
         },
         // SIGTERM: the sync future is dropped at its next await; a storage write in progress
         // runs on in its own task and the final `Sink::shutdown` waits for it.
-        _ = wait_true(shutdown) => Err(SyncError::Stopping),
+        _ = stop.recv() => Err(SyncError::Stopping),
     };
     let _ = link.disconnect().await;
     let result = match result {
@@ -498,14 +498,6 @@ async fn attempt(
     }
     control.band_changed(mac);
     result
-}
-
-async fn wait_true(rx: &mut watch::Receiver<bool>) {
-    while !*rx.borrow() {
-        if rx.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
 }
 
 #[cfg(test)]

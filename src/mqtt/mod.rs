@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event as MqttEvent, EventLoop, LastWill, MqttOptions, Packet, QoS};
-use tokio::sync::{broadcast::error::RecvError, watch};
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::api::views::{self, BandView};
 use crate::config::{Device, MqttSettings};
@@ -57,7 +57,7 @@ pub async fn run(
     devices: Vec<Device>,
     control: Control,
     metrics: MetricsState,
-    mut shutdown: watch::Receiver<bool>,
+    mut shutdown: crate::shutdown::Shutdown,
 ) {
     let topics = Topics {
         prefix: settings.topic_prefix.clone(),
@@ -88,7 +88,7 @@ pub async fn run(
     );
     let publisher = tokio::spawn(forward_events(Arc::clone(&shared)));
     let network = tokio::spawn(drive(Arc::clone(&shared), eventloop));
-    let _ = shutdown.wait_for(|s| *s).await;
+    shutdown.recv().await;
     publisher.abort();
     let _ = shared
         .client

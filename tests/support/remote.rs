@@ -16,7 +16,7 @@ use miband::collector::{self, simulate, RunOptions};
 use miband::config::{Config, Database, MqttSettings, Remote, Secret, Settings, UpdateMode};
 use miband::control::Control;
 use miband::metrics::snapshot::MetricsState;
-use tokio::sync::watch;
+use miband::shutdown::ShutdownTrigger;
 
 /// A running collector.
 pub struct Collector {
@@ -26,7 +26,7 @@ pub struct Collector {
     pub api: Api,
     pub macs: Vec<String>,
     pub names: Vec<String>,
-    stop: watch::Sender<bool>,
+    stop: ShutdownTrigger,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
@@ -82,14 +82,14 @@ impl Collector {
         let api = Api::new(control.clone(), metrics.clone(), auth, None);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let (stop, rx) = watch::channel(false);
+        let (stop, rx) = ShutdownTrigger::new();
         let mut tasks = Vec::new();
         let mut srx = rx.clone();
         tasks.push(tokio::spawn({
             let (m, a) = (metrics.clone(), api.clone());
             async move {
                 let _ = miband::metrics::server::serve_with_api(listener, m, Some(a), async move {
-                    let _ = srx.wait_for(|s| *s).await;
+                    srx.recv().await;
                 })
                 .await;
             }
@@ -189,7 +189,7 @@ impl Collector {
     }
 
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
+        self.stop.trigger();
         for t in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
         }
