@@ -47,8 +47,12 @@ async fn schemathesis_finds_no_server_error_and_no_mismatch() {
     .await;
     c.wait_all_up().await;
     let base = c.base();
+    // schemathesis keeps a cache in its working directory: not in the repository.
+    let scratch = tempfile::tempdir().unwrap();
+    let cwd = scratch.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(bin)
+            .current_dir(cwd)
             .args(["run", &format!("{base}/api/openapi.json")])
             .args(["--url", &base])
             .args([

@@ -1,6 +1,6 @@
 //! `miband collect` and `miband-dc`: the collector service.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -104,7 +104,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         cfg.devices = simulate::simulated_devices(&cfg.devices, n);
     }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(serve(cfg, args.simulate.is_some(), args.once))
+    rt.block_on(serve(
+        cfg,
+        &args.settings,
+        args.simulate.is_some(),
+        args.once,
+    ))
 }
 
 /// How long `--check` and `--renumber` wait for the database.
@@ -205,16 +210,35 @@ async fn renumber(cfg: &config::Config, old: BandId, new: BandId) -> anyhow::Res
     }
 }
 
-async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Result<i32> {
+/// A start-up failure caused by a setting: says which file and key, and exits 2 like any other
+/// configuration error (systemd's `Restart=on-failure` would only repeat it).
+fn setting_failed(settings: &Path, key: &str, what: impl std::fmt::Display) -> i32 {
+    eprintln!("{}: {key}: {what}", settings.display());
+    2
+}
+
+async fn serve(
+    cfg: config::Config,
+    settings: &Path,
+    simulated: bool,
+    once: bool,
+) -> anyhow::Result<i32> {
     // Signal handlers first, so a SIGTERM during start-up is a clean stop too.
     let signals = Signals::install()?;
-    let sink = collector::open_sink(&cfg).with_context(|| {
-        format!(
-            "opening the journal in {}",
-            cfg.settings.state_dir.display()
-        )
-    })?;
+    let sink = match collector::open_sink(&cfg) {
+        Ok(sink) => sink,
+        Err(e) => {
+            let dir = cfg.settings.state_dir.display();
+            return Ok(setting_failed(
+                settings,
+                "state_dir",
+                format_args!("cannot keep the journal in {dir}: {e}"),
+            ));
+        }
+    };
     let replayer = sink.spawn_replayer(std::time::Duration::from_secs(5));
+    // `miband_database_up` follows the database within seconds even when no band writes.
+    let probe = sink.spawn_probe(std::time::Duration::from_secs(2));
     let metrics = MetricsState::new();
     collector::register_bands(&metrics, &sink, &cfg.devices).await;
     let control = crate::control::Control::new(&cfg.devices);
@@ -227,9 +251,16 @@ async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Resu
     };
 
     let listen = cfg.settings.metrics_listen;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("metrics endpoint: cannot listen on {listen}"))?;
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            return Ok(setting_failed(
+                settings,
+                "metrics_listen",
+                format_args!("cannot listen on {listen}: {e}"),
+            ))
+        }
+    };
     tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
     let (trigger, shutdown) = ShutdownTrigger::new();
     let trigger = Arc::new(trigger);
@@ -289,12 +320,13 @@ async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Resu
         collector::run_with_control(cfg, opts, sink, metrics, radio, control, shutdown).await;
     trigger.trigger();
     replayer.abort();
+    probe.abort();
     let _ = server.await;
     if let Some(m) = mqtt {
         // It publishes "offline" and disconnects, or gives up after a second.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), m).await;
     }
-    Ok(if once && summary.failed > 0 { 1 } else { 0 })
+    Ok(summary.exit_code(once))
 }
 
 /// The API and page over the collector's state: the token from `MIBAND_API_TOKEN` or

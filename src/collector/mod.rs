@@ -52,13 +52,28 @@ impl Default for RunOptions {
     }
 }
 
-/// Outcome of a `--once` run.
+/// Outcome of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunSummary {
     /// Bands synced fully.
     pub synced: usize,
     /// Bands that failed.
     pub failed: usize,
+    /// Band workers that panicked (a bug): the run was stopped (see [`RunSummary::exit_code`]).
+    pub crashed: usize,
+}
+
+impl RunSummary {
+    /// The process's exit status: non-zero after a crashed worker, so systemd
+    /// (`Restart=on-failure`) starts a fresh process instead of one silently missing a band; 1
+    /// with `--once` when a band failed; else 0.
+    pub fn exit_code(&self, once: bool) -> i32 {
+        if self.crashed > 0 || (once && self.failed > 0) {
+            1
+        } else {
+            0
+        }
+    }
 }
 
 /// Everything a band worker shares.
@@ -172,26 +187,35 @@ pub async fn run_with_control(
         workers.spawn(band_worker(shared.clone(), device, shutdown.clone()));
     }
     let mut summary = RunSummary::default();
+    let mut stop_now = false;
     loop {
         tokio::select! {
             r = workers.join_next() => match r {
                 Some(Ok(true)) => summary.synced += 1,
                 Some(Ok(false)) => summary.failed += 1,
                 Some(Err(e)) => {
-                    tracing::error!("band worker crashed: {e}");
+                    tracing::error!("band worker crashed: {e}; stopping so the service restarts");
                     summary.failed += 1;
+                    summary.crashed += 1;
+                    stop_now = true;
                 }
                 None => break,
             },
-            _ = shutdown.recv() => {
-                let grace = shared.opts.shutdown_grace;
-                let drain = async { while workers.join_next().await.is_some() {} };
-                if tokio::time::timeout(grace, drain).await.is_err() {
-                    tracing::warn!("syncs did not stop within {} s; abandoning them", grace.as_secs());
-                    workers.abort_all();
-                }
-                break;
+            () = shutdown.recv(), if !stop_now => stop_now = true,
+        }
+        if stop_now {
+            // SIGTERM, or a crashed worker (the others are then not signalled: they are given
+            // the grace period, then abandoned).
+            let grace = shared.opts.shutdown_grace;
+            let drain = async { while workers.join_next().await.is_some() {} };
+            if tokio::time::timeout(grace, drain).await.is_err() {
+                tracing::warn!(
+                    "syncs did not stop within {} s; abandoning them",
+                    grace.as_secs()
+                );
+                workers.abort_all();
             }
+            break;
         }
     }
     shared
@@ -213,6 +237,13 @@ async fn mirror_sink_stats(shared: Arc<Shared>) {
         let s = stats.snapshot();
         shared.metrics.set_database_up(s.db_up);
         shared.metrics.set_journal_backlog(s.journal_backlog);
+        shared
+            .metrics
+            .set_journal_health(crate::metrics::JournalHealth {
+                damaged_bytes: s.journal_damaged_bytes,
+                checkpoint_failures: s.checkpoint_failures,
+                write_failures: s.journal_write_failures,
+            });
     }
 }
 
