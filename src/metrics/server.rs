@@ -178,8 +178,7 @@ pub async fn serve_api_with(
                     let abort = connections.spawn(serve_connection(
                         stream,
                         Arc::clone(&exporter),
-                        api.clone(),
-                        peer,
+                        (api.clone(), peer),
                         Arc::clone(&last_active),
                         epoch,
                         limits.idle_timeout,
@@ -236,8 +235,7 @@ fn millis_since(epoch: Instant) -> u64 {
 async fn serve_connection(
     stream: tokio::net::TcpStream,
     exporter: Arc<Exporter>,
-    api: Option<Api>,
-    peer: SocketAddr,
+    api: (Option<Api>, SocketAddr),
     last_active: Arc<AtomicU64>,
     epoch: Instant,
     idle_timeout: Duration,
@@ -246,7 +244,8 @@ async fn serve_connection(
     let activity = Arc::clone(&last_active);
     let service = service_fn(move |request: Request<Incoming>| {
         activity.store(millis_since(epoch), Ordering::Relaxed);
-        let api = api.clone().filter(|_| Api::handles(request.uri().path()));
+        let peer = api.1;
+        let api = api.0.clone().filter(|_| Api::handles(request.uri().path()));
         let exporter = Arc::clone(&exporter);
         async move {
             Ok::<_, Infallible>(match api {
