@@ -266,6 +266,7 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
     // Queued actions are tried at once, but after a failed attempt no sooner than the backoff
     // says (a band that is away costs one connection attempt per backoff step, not a loop).
     let mut actions_not_before = Instant::now();
+    let mut hr_interval_set = false;
     loop {
         if shutdown.is_shutdown() {
             return false;
@@ -310,18 +311,15 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
             jobs = Job::ALL.to_vec();
         }
         tracing::debug!(band = %device.mac, jobs = ?jobs, "connecting");
-        let result = attempt(
-            &shared,
-            &device,
-            &jobs,
-            actions,
-            !static_info_stored,
-            &shutdown,
-        )
-        .await;
+        let fresh = Fresh {
+            static_info: !static_info_stored,
+            hr_interval: !hr_interval_set,
+        };
+        let result = attempt(&shared, &device, &jobs, actions, fresh, &shutdown).await;
         let ok = match result {
             Ok(report) => {
                 static_info_stored |= report.static_info;
+                hr_interval_set |= report.hr_interval_set;
                 let now = Instant::now();
                 for j in &report.done {
                     schedule.done(*j, now);
@@ -345,7 +343,9 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
                 }
                 schedule.retry_after(Instant::now(), wait);
                 actions_not_before = Instant::now() + wait;
-                control.update_info(mac, |i| i.last_outcome = Some(outcome(Some(msg))));
+                control.update_info(mac, |i| {
+                    i.last_outcome = Some(outcome(Some(msg.to_string())))
+                });
                 false
             }
         };
@@ -395,18 +395,50 @@ fn failure_note(once: bool, stopping: bool, wait: Duration) -> Option<FailureNot
     }
 }
 
-/// Connects and syncs; errors come back as the log line to print.
-/// Remote actions (`actions`, already marked running) run first, each in its own authenticated
-/// session; then the scheduled `jobs`, if any. A connection failure puts the actions back in the
-/// queue, where they wait for the next attempt or their deadline.
+/// What has not been done on a band since the collector started.
+#[derive(Debug, Clone, Copy)]
+struct Fresh {
+    /// Static device info not stored yet.
+    static_info: bool,
+    /// The heart-rate interval not set yet.
+    hr_interval: bool,
+}
+
+/// Why one connect-and-sync of a band failed. The message is the log line.
+#[derive(Debug, thiserror::Error)]
+enum AttemptError {
+    /// No link.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The connect did not finish within `connect_timeout`.
+    #[error("band {mac}: no connection within {secs} s")]
+    ConnectTimeout {
+        /// The band.
+        mac: Mac,
+        /// The timeout.
+        secs: u64,
+    },
+    /// Connected, but the sync failed or was stopped.
+    #[error("band {mac}: {source}")]
+    Sync {
+        /// The band.
+        mac: Mac,
+        /// Why.
+        source: SyncError,
+    },
+}
+
+/// Connects and syncs. Remote actions (`actions`, already marked running) run first, each in
+/// its own authenticated session; then the scheduled `jobs`, if any. A connection failure puts
+/// the actions back in the queue, where they wait for the next attempt or their deadline.
 async fn attempt(
     shared: &Shared,
     device: &Device,
     jobs: &[Job],
     actions: Vec<ControlJob>,
-    want_static_info: bool,
+    fresh: Fresh,
     shutdown: &Shutdown,
-) -> Result<sync::SyncReport, String> {
+) -> Result<sync::SyncReport, AttemptError> {
     let mac = device.mac;
     let control = &shared.control;
     let mut stop = shutdown.clone();
@@ -415,28 +447,29 @@ async fn attempt(
         r = tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)) => r,
         _ = stop.recv() => {
             control.requeue(actions);
-            return Err(format!("band {mac}: {}", SyncError::Stopping));
+            return Err(AttemptError::Sync { mac, source: SyncError::Stopping });
         }
     };
-    let connected = match connect {
-        Ok(Ok(l)) => Ok(l),
-        Ok(Err(e)) => Err(match e {
-            ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
-        }),
-        Err(_) => Err(format!(
-            "band {mac}: no connection within {} s",
-            shared.opts.connect_timeout.as_secs()
-        )),
-    };
-    let link = match connected {
-        Ok(l) => l,
-        Err(msg) => {
+    let link = match connect {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => {
             shared
                 .metrics
                 .update_band(mac, BandSnapshot::connection_failed);
             control.requeue(actions);
             control.band_changed(mac);
-            return Err(msg);
+            return Err(e.into());
+        }
+        Err(_) => {
+            shared
+                .metrics
+                .update_band(mac, BandSnapshot::connection_failed);
+            control.requeue(actions);
+            control.band_changed(mac);
+            return Err(AttemptError::ConnectTimeout {
+                mac,
+                secs: shared.opts.connect_timeout.as_secs(),
+            });
         }
     };
     let name = link.device_name().await;
@@ -491,7 +524,13 @@ async fn attempt(
         metrics: &shared.metrics,
         mode: shared.config.settings.update_mode,
         shutdown,
-        want_static_info,
+        want_static_info: fresh.static_info,
+        hr_interval: shared
+            .config
+            .settings
+            .heart_rate_measurement_interval
+            .filter(|_| fresh.hr_interval)
+            .and_then(|m| crate::action::HrInterval::new(m).ok()),
     };
     let result = tokio::select! {
         r = tokio::time::timeout(shared.opts.sync_timeout, sync_band(&ctx, link.as_ref(), jobs)) => match r {
@@ -503,18 +542,14 @@ async fn attempt(
         _ = stop.recv() => Err(SyncError::Stopping),
     };
     let _ = link.disconnect().await;
-    let result = match result {
-        Ok(r) => Ok(r),
-        Err(SyncError::Session(e)) => {
-            if e.is_link_failure() {
-                shared
-                    .metrics
-                    .update_band(mac, BandSnapshot::connection_failed);
-            }
-            Err(format!("band {mac}: {e}"))
+    if let Err(SyncError::Session(e)) = &result {
+        if e.is_link_failure() {
+            shared
+                .metrics
+                .update_band(mac, BandSnapshot::connection_failed);
         }
-        Err(e) => Err(format!("band {mac}: {e}")),
-    };
+    }
+    let result = result.map_err(|source| AttemptError::Sync { mac, source });
     if let Ok(r) = &result {
         if let Some(fw) = &r.firmware {
             control.update_info(mac, |i| i.firmware = Some(fw.clone()));
@@ -523,7 +558,7 @@ async fn attempt(
     for job in syncs {
         let outcome = match &result {
             Ok(r) => Ok(serde_json::json!({ "samples": r.samples, "jobs": r.done.len() })),
-            Err(e) => Err(e.clone()),
+            Err(e) => Err(e.to_string()),
         };
         control.finish(job.id, outcome);
     }

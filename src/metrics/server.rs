@@ -1,4 +1,4 @@
-//! The HTTP endpoint: `GET /metrics` (OpenMetrics), `/` (a landing page linking it), `/healthz`.
+//! The HTTP endpoint: `GET /metrics` (OpenMetrics or the classic text, by `Accept`), `/` (a landing page linking it), `/healthz`.
 //! Each response is computed from memory only, so a scrape never waits on a band or the database.
 //! No client can shut Prometheus out: connections are capped (the idlest is closed to make room),
 //! idle ones time out, and accept errors back off instead of spinning ([`ServerLimits`]).
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
+use hyper::header::{HeaderValue, ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, VARY};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -24,13 +24,9 @@ use tokio::sync::Notify;
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::exporter::Exporter;
+use super::format;
 use super::snapshot::MetricsState;
 use crate::api::Api;
-
-/// The content type Prometheus negotiates for OpenMetrics 1.0 (Prometheus 3 refuses a scrape
-/// without a parsable one).
-pub const OPENMETRICS_CONTENT_TYPE: &str =
-    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// A client that sends no complete request head in this time is dropped (slow-loris guard).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -42,7 +38,7 @@ const LANDING_PAGE: &str = "<!DOCTYPE html>
 <h1>miband collector</h1>
 <p>Live values of the Mi Bands this collector syncs, for Prometheus.</p>
 <ul>
-<li><a href=\"/metrics\">/metrics</a> (OpenMetrics)</li>
+<li><a href=\"/metrics\">/metrics</a> (Prometheus text; OpenMetrics when asked for)</li>
 <li><a href=\"/healthz\">/healthz</a></li>
 </ul>
 </body>
@@ -247,12 +243,21 @@ async fn serve_connection(
         let peer = api.1;
         let api = api.0.clone().filter(|_| Api::handles(request.uri().path()));
         let exporter = Arc::clone(&exporter);
+        let accept = request
+            .headers()
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         async move {
             Ok::<_, Infallible>(match api {
                 Some(api) => api.handle(request, peer).await,
-                None => {
-                    respond(&exporter, request.method(), request.uri().path()).map(BodyExt::boxed)
-                }
+                None => respond(
+                    &exporter,
+                    request.method(),
+                    request.uri().path(),
+                    accept.as_deref(),
+                )
+                .map(BodyExt::boxed),
             })
         }
     });
@@ -283,7 +288,12 @@ async fn serve_connection(
 }
 
 /// Routes one request. HEAD gets the GET headers; hyper leaves out the body itself.
-fn respond(exporter: &Exporter, method: &Method, path: &str) -> Response<Full<Bytes>> {
+fn respond(
+    exporter: &Exporter,
+    method: &Method,
+    path: &str,
+    accept: Option<&str>,
+) -> Response<Full<Bytes>> {
     let readable = matches!(*method, Method::GET | Method::HEAD);
     match path {
         "/metrics" | "/" | "/healthz" if !readable => {
@@ -294,10 +304,12 @@ fn respond(exporter: &Exporter, method: &Method, path: &str) -> Response<Full<By
             response
         }
         "/metrics" => {
-            let mut response = body(StatusCode::OK, OPENMETRICS_CONTENT_TYPE, exporter.render());
-            response
-                .headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            // OpenMetrics for Prometheus, the classic text for everybody else (format.rs).
+            let format = format::negotiate(accept);
+            let mut response = body(StatusCode::OK, format.content_type(), exporter.body(format));
+            let headers = response.headers_mut();
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(VARY, HeaderValue::from_static("Accept"));
             response
         }
         "/" => body(StatusCode::OK, "text/html; charset=utf-8", LANDING_PAGE),

@@ -69,6 +69,7 @@ impl Collector {
                 adapter: None,
                 max_concurrent_bands: 4,
                 state_dir: dir.path().join("state"),
+                heart_rate_measurement_interval: None,
                 remote: Remote::default(),
             },
         };
