@@ -114,9 +114,12 @@ fn gadgetbridge(args: GadgetbridgeArgs) -> anyhow::Result<i32> {
     let db = GadgetbridgeDb::open(&args.file)?;
     let devices = db.devices()?;
     let selected = select_bands(&devices, &cfg, only.as_deref())?;
+    // Counting costs a pass over the file: only for a bar someone sees.
     let mut total = 0;
-    for d in &selected {
-        total += db.count_activity(d.id)? + db.count_battery(d.id)?;
+    if interactive() {
+        for d in &selected {
+            total += db.count_activity(d.id)? + db.count_battery(d.id)?;
+        }
     }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let summaries = rt.block_on(write(db, selected, &cfg, total))?;
@@ -258,7 +261,7 @@ async fn write(
 /// A bar on stderr when a person is watching; hidden in scripts, pipes and logs.
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::new(total);
-    if std::io::stderr().is_terminal() && std::io::stdout().is_terminal() {
+    if interactive() {
         bar.set_draw_target(ProgressDrawTarget::stderr());
         if let Ok(style) =
             ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)")
@@ -269,4 +272,9 @@ fn progress_bar(total: u64) -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar
+}
+
+/// Is a person watching (stdout and stderr both terminals)?
+fn interactive() -> bool {
+    std::io::stderr().is_terminal() && std::io::stdout().is_terminal()
 }
