@@ -11,7 +11,7 @@ mod perform;
 mod settings;
 mod values;
 
-pub use perform::{perform, read_alarms, ActionError};
+pub use perform::{configure, find, perform, read_alarms, ActionError};
 pub use settings::{
     BandSetting, DistanceUnit, HrInterval, IdleAlerts, LiftWrist, NightMode, StepGoal, Window,
 };

@@ -89,6 +89,27 @@ impl BleCentral {
         &self.name
     }
 
+    pub(super) fn adapter(&self) -> &Adapter {
+        &self.adapter
+    }
+
+    pub(super) fn scan_turn(&self) -> &tokio::sync::Mutex<()> {
+        &self.scan
+    }
+
+    /// Whether BlueZ already holds a connection to `mac` for another program on this machine
+    /// (e.g. `miband-dc`): a band talks to one central at a time, and two programs sharing the
+    /// connection would interleave their sessions.
+    pub async fn held_elsewhere(&self, mac: &str) -> bool {
+        let Ok(addr) = BDAddr::from_str_delim(mac) else {
+            return false;
+        };
+        match self.known(addr).await {
+            Some(p) => p.is_connected().await.unwrap_or(false),
+            None => false,
+        }
+    }
+
     async fn known(&self, addr: BDAddr) -> Option<Peripheral> {
         self.adapter
             .peripherals()

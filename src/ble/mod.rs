@@ -3,6 +3,8 @@
 
 mod btleplug_link;
 mod central;
+mod scan;
 
 pub use btleplug_link::BtleLink;
 pub use central::{BleCentral, BleError};
+pub use scan::{is_mi_band, Seen};

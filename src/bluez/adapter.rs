@@ -256,7 +256,11 @@ async fn scan(server: Arc<Server>, ai: usize, generation: u64, interval: Duratio
             let mut heard = Vec::new();
             for (di, d) in a.devices.iter().enumerate() {
                 let rssi = d.rssi_at(tick);
-                if d.band.is_present() && !d.connected && a.wants(&d.advertised_uuids(), rssi) {
+                if d.band.is_present()
+                    && !d.connected
+                    && !d.band.is_connected()
+                    && a.wants(&d.advertised_uuids(), rssi)
+                {
                     heard.push((di, rssi));
                 }
             }

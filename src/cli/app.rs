@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args as _, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use super::{collect, decode, emulate, export, grafana, import, key};
+use super::{act, collect, decode, emulate, export, grafana, import, key, read, scan, stream};
 
 /// `miband`: one binary with a subcommand per tool.
 #[derive(Debug, Parser)]
@@ -31,6 +31,26 @@ pub enum Command {
     Emulate(emulate::Args),
     /// Dissect captured band bytes into JSON.
     Decode(decode::Args),
+    /// List the Mi Bands advertising nearby (and which are in devices.csv).
+    Scan(scan::Args),
+    /// Connect to a band, prove the key, print what it holds.
+    Read(read::Args),
+    /// Make the band vibrate ("find my band").
+    Find(act::FindArgs),
+    /// Show a text alert on the band.
+    Alert(act::AlertArgs),
+    /// Set the band clock to this machine's time.
+    SetTime(act::SetTimeArgs),
+    /// List, set or clear the band's alarms.
+    Alarm(act::AlarmArgs),
+    /// Change band settings (heart-rate interval, step goal, idle alerts, display...).
+    Config(act::ConfigArgs),
+    /// Heart rate: one reading, or continuous with --live (JSON lines).
+    Hr(stream::HrArgs),
+    /// Stream the raw accelerometer / PPG sensor data (JSON lines or CSV).
+    Raw(stream::RawArgs),
+    /// Stream band events: button, find-phone, music control, sleep, alarms (JSON lines).
+    Events(stream::EventsArgs),
     /// Print devices.csv lines with the auth key from the Mi Fit / Zepp Life database.
     Key(key::Args),
     /// Import history from another app's database (Gadgetbridge).

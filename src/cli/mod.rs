@@ -1,5 +1,6 @@
 //! Command-line front ends. Each subcommand is one file; the binaries only dispatch here.
 
+pub mod act;
 pub mod app;
 pub mod collect;
 pub mod decode;
@@ -8,6 +9,10 @@ pub mod export;
 pub mod grafana;
 pub mod import;
 pub mod key;
+pub mod read;
+pub mod scan;
+pub mod stream;
+pub mod target;
 
 /// Installs the log subscriber on stderr. `RUST_LOG` wins; otherwise `-v` shows this program's
 /// debug lines and `-q` only warnings, while other crates (notably the database driver, whose

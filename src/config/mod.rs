@@ -22,7 +22,8 @@ use std::path::Path;
 
 pub use crate::protocol::key::{AuthKey, KeyError as AuthKeyError};
 pub use devices::{
-    append as append_devices, format_line as device_line, parse_mac, AppendError, Device, NewBand,
+    append as append_devices, format_line as device_line, parse as parse_devices_text, parse_mac,
+    AppendError, Device, NewBand,
 };
 pub use duration::{parse_duration, DurationError};
 pub use error::{ConfigErrors, Diagnostic};

@@ -8,8 +8,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use uuid::Uuid;
 
+use super::actions::ActionState;
+use super::events::EventSource;
 use super::faults::{Faults, PacketFate};
 use super::model::Model;
+use super::raw_stream::RawStream;
 use super::world::World;
 use crate::link::Notification;
 use crate::protocol::activity::ActivitySample;
@@ -121,6 +124,10 @@ pub struct Band {
     hr_interval_minutes: u8,
     packets_sent: u64,
     rng: u64,
+    /// Alerts, alarms, settings (src/emulator/actions.rs).
+    actions: ActionState,
+    raw: RawStream,
+    events: EventSource,
 }
 
 fn floor_minute(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -146,6 +153,9 @@ impl Band {
             hr_one_shot_due: None,
             hr_interval_minutes: 0,
             packets_sent: 0,
+            actions: ActionState::default(),
+            raw: RawStream::default(),
+            events: EventSource::default(),
         }
     }
 
@@ -181,6 +191,22 @@ impl Band {
         self.fetch = None;
         self.hr_continuous_until = None;
         self.hr_one_shot_due = None;
+        self.raw.stop();
+    }
+
+    /// What the host made the band do (alerts, alarms, settings).
+    pub fn actions(&self) -> &ActionState {
+        &self.actions
+    }
+
+    /// The raw sensor stream.
+    pub fn raw_stream(&self) -> &RawStream {
+        &self.raw
+    }
+
+    /// Device events to report (tests inject them here).
+    pub fn events_mut(&mut self) -> &mut EventSource {
+        &mut self.events
     }
 
     /// Mutable access to the faults (tests add them while the band runs).
@@ -284,6 +310,14 @@ impl Band {
                 }
             }
             u::CHAR_HEART_RATE_CONTROL => self.on_hr(now, data),
+            u::CHAR_ALERT_LEVEL | u::CHAR_NEW_ALERT | u::CHAR_CONFIG | u::CHAR_USER_SETTINGS
+                if self.is_authenticated() =>
+            {
+                for (c, v) in self.actions.on_write(now, uuid, data, self.opts.mtu) {
+                    self.notify(c, v, &mut out);
+                }
+            }
+            u::CHAR_RAW_CONTROL if self.is_authenticated() => self.raw.on_control(data),
             other if Band::knows(other) => {}
             other => return Err(GattError::NoCharacteristic(other)),
         }
@@ -380,7 +414,9 @@ impl Band {
         let size = self.opts.model.sample_size();
         (0..count as i64)
             .map(|i| {
-                let mut s = self.world.sample_at(start + Duration::minutes(i));
+                let minute = start + Duration::minutes(i);
+                let mut s = self.world.sample_at(minute);
+                s.heart_rate = self.actions.history_heart_rate(minute, s.heart_rate);
                 if size.bytes() == 4 {
                     s.extra = None;
                 } else if s.extra.is_none() {
@@ -419,6 +455,9 @@ impl Band {
     }
 
     fn on_hr(&mut self, now: DateTime<Utc>, data: &[u8]) {
+        if let Ok(c) = HrCommand::decode(data) {
+            self.actions.note_hr_command(c);
+        }
         match HrCommand::decode(data) {
             Ok(HrCommand::Manual(true)) => {
                 self.hr_one_shot_due = Some(now + self.opts.one_shot_delay);
@@ -435,8 +474,12 @@ impl Band {
                 self.hr_continuous_until = None;
                 self.hr_last_emit = None;
             }
-            Ok(HrCommand::Interval(m)) => self.hr_interval_minutes = m,
-            Ok(HrCommand::SleepAssist(_)) | Err(_) => {}
+            Ok(HrCommand::Interval(m)) => {
+                self.hr_interval_minutes = m;
+                self.actions.set_hr_interval(self.band_now(now), m);
+            }
+            Ok(HrCommand::SleepAssist(on)) => self.actions.set_sleep_assist(on),
+            Err(_) => {}
         }
     }
 
@@ -474,6 +517,15 @@ impl Band {
                 }
             }
             None => {}
+        }
+        if self.hr_continuous_until.is_some() {
+            let bpm = self.world.heart_rate_at(now).unwrap_or(0);
+            for p in self.raw.tick(now, bpm) {
+                self.notify(u::CHAR_RAW_DATA, p, &mut out);
+            }
+        }
+        for e in self.events.tick(now) {
+            self.notify(u::CHAR_DEVICE_EVENT, e, &mut out);
         }
         out
     }

@@ -2,11 +2,14 @@
 //! ([`link`]), fault injection, and the simulated wearer ([`wearer`]) behind the
 //! [`world::World`] seam.
 
+pub mod actions;
 pub mod band;
+pub mod events;
 pub mod faults;
 pub mod gatt;
 pub mod link;
 pub mod model;
+pub mod raw_stream;
 pub mod wearer;
 pub mod world;
 

@@ -4,9 +4,11 @@
 
 mod error;
 mod history;
+mod live;
 
 pub use error::SessionError;
 pub use history::FetchSummary;
+pub use live::{RawSelection, KEEP_ALIVE};
 
 use std::time::Duration;
 
