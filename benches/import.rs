@@ -51,7 +51,13 @@ fn build_file(path: &std::path::Path) {
 fn rows() -> impl Iterator<Item = (i64, i64, i64, i64, i64)> {
     (0..MINUTES).map(|i| {
         let hr = if i % 3 == 0 { 255 } else { 60 + i % 40 };
-        (START + 60 * i, i % 200, i % 90, [1, 3, 9, 11, 80, 96][(i % 6) as usize], hr)
+        (
+            START + 60 * i,
+            i % 200,
+            i % 90,
+            [1, 3, 9, 11, 80, 96][(i % 6) as usize],
+            hr,
+        )
     })
 }
 
@@ -136,9 +142,7 @@ fn main() {
     let client = rt.block_on(pg.connect_superuser("bench")).unwrap();
     let (mut copy, mut import, mut again) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..RUNS {
-        let dev = rt
-            .block_on(store.band_id(&format!("copy-{run}")))
-            .unwrap();
+        let dev = rt.block_on(store.band_id(&format!("copy-{run}"))).unwrap();
         let t = Instant::now();
         rt.block_on(raw_copy(&client, dev, &all));
         copy.push(t.elapsed());
@@ -167,6 +171,9 @@ fn main() {
     println!("raw_copy   {:>9.0} samples/s  (baseline)", base);
     for (name, v) in [("import", import), ("reimport", again)] {
         let r = rate(median(v));
-        println!("{name:<10} {r:>9.0} samples/s  ({:.2} x raw_copy)", r / base);
+        println!(
+            "{name:<10} {r:>9.0} samples/s  ({:.2} x raw_copy)",
+            r / base
+        );
     }
 }
