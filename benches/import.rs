@@ -16,6 +16,7 @@ use chrono::{TimeZone, Utc};
 use futures::pin_mut;
 use miband::import::gadgetbridge::GadgetbridgeDb;
 use miband::import::pipeline::{self, Target};
+use miband::mac::Mac;
 use miband::protocol::activity::{ActivitySample, TimedSample};
 use miband::store::db_config::DbConfig;
 use miband::store::pgcluster::PgCluster;
@@ -142,13 +143,15 @@ fn main() {
     let client = rt.block_on(pg.connect_superuser("bench")).unwrap();
     let (mut copy, mut import, mut again) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..RUNS {
-        let dev = rt.block_on(store.band_id(&format!("copy-{run}"))).unwrap();
+        let dev = rt
+            .block_on(store.band_id(Mac::new([2, 0, 0, 0, run as u8, 1])))
+            .unwrap();
         let t = Instant::now();
         rt.block_on(raw_copy(&client, dev, &all));
         copy.push(t.elapsed());
 
         let dev = rt
-            .block_on(store.band_id(&format!("import-{run}")))
+            .block_on(store.band_id(Mac::new([2, 0, 0, 0, run as u8, 2])))
             .unwrap();
         let target = [Target {
             source_id: 1,

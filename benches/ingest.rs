@@ -120,8 +120,9 @@ fn ingest(c: &mut Criterion) {
     let mut band = 0u64;
     let mut new_band = |store: &mut Store| {
         band += 1;
-        rt.block_on(store.band_id(&format!("bench-{band}")))
-            .unwrap()
+        let [.., hi, lo] = band.to_be_bytes();
+        let mac = miband::mac::Mac::new([0xC2, 0xBE, 0x4C, 0, hi, lo]);
+        rt.block_on(store.band_id(mac)).unwrap()
     };
 
     let mut group = c.benchmark_group("activity_ingest");

@@ -33,6 +33,7 @@ pub mod emulator;
 pub mod export;
 pub mod import;
 pub mod link;
+pub mod mac;
 pub mod metrics;
 pub mod protocol;
 pub mod provision;

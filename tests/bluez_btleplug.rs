@@ -90,7 +90,11 @@ fn fixture() -> &'static Fixture {
 }
 
 fn emulated(mac: &str) -> EmulatedBand {
-    fixture().emu.band(mac).expect("band in fixture").clone()
+    fixture()
+        .emu
+        .band(mac.parse().unwrap())
+        .expect("band in fixture")
+        .clone()
 }
 
 async fn central() -> BleCentral {
@@ -116,7 +120,10 @@ async fn fetch_all(
     let mut failures = 0;
     let rounds = AtomicU32::new(0);
     for _ in 0..max_conn {
-        let link = match central.connect(address, StdDuration::from_secs(5)).await {
+        let link = match central
+            .connect(address.parse().unwrap(), StdDuration::from_secs(5))
+            .await
+        {
             Ok(l) => l,
             Err(e) => {
                 assert!(
@@ -175,7 +182,7 @@ async fn fetch_all(
 async fn full_session(central: &BleCentral, address: &str, model: Model) {
     let b = emulated(address);
     let link = central
-        .connect(address, StdDuration::from_secs(10))
+        .connect(address.parse().unwrap(), StdDuration::from_secs(10))
         .await
         .expect("connect");
     assert_eq!(link.device_name().await.as_deref(), Some(model.name()));
@@ -245,7 +252,7 @@ async fn wrong_key_fails_clearly_and_the_other_band_is_unaffected() {
     let c = central().await;
     let wrong = async {
         let link = c
-            .connect(WRONG_KEY_BAND, StdDuration::from_secs(10))
+            .connect(WRONG_KEY_BAND.parse().unwrap(), StdDuration::from_secs(10))
             .await
             .unwrap();
         let mut s = Session::open(&link, opts(Model::Mb4)).await.unwrap();
@@ -312,7 +319,7 @@ async fn bluez_errors_reach_the_session_as_link_errors() {
     let c = central().await;
     let b = emulated(ERR_BAND);
     let link = c
-        .connect(ERR_BAND, StdDuration::from_secs(10))
+        .connect(ERR_BAND.parse().unwrap(), StdDuration::from_secs(10))
         .await
         .unwrap();
     // The fetch characteristic has no "read" flag: the band answers Read Not Permitted.
@@ -352,7 +359,7 @@ async fn bluez_errors_reach_the_session_as_link_errors() {
     drop(s);
     // Out of range: connecting fails with BlueZ's words, within the timeout.
     let e = c
-        .connect(ERR_BAND, StdDuration::from_secs(3))
+        .connect(ERR_BAND.parse().unwrap(), StdDuration::from_secs(3))
         .await
         .err()
         .unwrap();
@@ -362,7 +369,7 @@ async fn bluez_errors_reach_the_session_as_link_errors() {
     );
     b.set_present(true);
     let link = c
-        .connect(ERR_BAND, StdDuration::from_secs(5))
+        .connect(ERR_BAND.parse().unwrap(), StdDuration::from_secs(5))
         .await
         .unwrap();
     let mut s = Session::open(&link, opts(Model::Mb4)).await.unwrap();

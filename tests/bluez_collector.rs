@@ -23,7 +23,7 @@ const BOB: &str = "C8:0F:10:BB:00:02";
 const EVE: &str = "C8:0F:10:BB:00:03";
 
 fn band(model: Model, last: u8, tweak: impl FnOnce(&mut BandOptions)) -> EmulatedBand {
-    let mac = [0xC8, 0x0F, 0x10, 0xBB, 0x00, last];
+    let mac = miband::mac::Mac::new([0xC8, 0x0F, 0x10, 0xBB, 0x00, last]);
     let mut o = BandOptions::new(model, mac, AuthKey::from_hex(KEY).unwrap());
     o.history = chrono::Duration::days(1);
     o.tz_quarters = 0;

@@ -36,12 +36,8 @@ const CONF: &str = "C8:0F:10:CC:00:06";
 const STREAM: &str = "C8:0F:10:CC:00:07";
 const EVENTS: &str = "C8:0F:10:CC:00:08";
 
-fn mac(s: &str) -> [u8; 6] {
-    let v: Vec<u8> = s
-        .split(':')
-        .map(|h| u8::from_str_radix(h, 16).unwrap())
-        .collect();
-    v.try_into().unwrap()
+fn mac(s: &str) -> miband::mac::Mac {
+    s.parse().unwrap()
 }
 
 fn band(model: Model, address: &str) -> EmulatedBand {
@@ -50,7 +46,7 @@ fn band(model: Model, address: &str) -> EmulatedBand {
     o.history = Duration::hours(2);
     o.tz_quarters = 0;
     o.one_shot_delay = Duration::milliseconds(500);
-    let person = Person::new(u64::from(m[5])).with_sample_size(model.sample_size());
+    let person = Person::new(u64::from(m.as_bytes()[5])).with_sample_size(model.sample_size());
     let clock = Clock::system();
     EmulatedBand::new(Band::new(o, Arc::new(person), clock.now()), clock)
 }
@@ -94,7 +90,7 @@ fn fixture() -> &'static Fixture {
 }
 
 fn emulated(address: &str) -> &'static EmulatedBand {
-    fixture().emu.band(address).expect("band in fixture")
+    fixture().emu.band(mac(address)).expect("band in fixture")
 }
 
 /// `miband ARGS` on the fixture's bus with `MIBAND_AUTH_KEY=key`.

@@ -14,6 +14,7 @@ use miband::emulator::band::{Band, BandOptions};
 use miband::emulator::link::{Clock, EmulatedBand};
 use miband::emulator::model::Model;
 use miband::emulator::world::{BatteryState, DayTotals, World};
+use miband::mac::Mac;
 use miband::metrics::snapshot::MetricsState;
 use miband::protocol::activity::ActivitySample;
 use miband::protocol::key::AuthKey;
@@ -61,14 +62,14 @@ fn key(n: u8) -> AuthKey {
 fn device(n: u8) -> Device {
     Device {
         id: n.to_string(),
-        mac: format!("C8:0F:10:00:00:{n:02X}"),
+        mac: Mac::new([0xC8, 0x0F, 0x10, 0, 0, n]),
         key: key(n),
         name: None,
     }
 }
 
 fn emulated(n: u8, band_key: AuthKey, charging: bool) -> EmulatedBand {
-    let mut o = BandOptions::new(Model::Mb4, [0xC8, 0x0F, 0x10, 0, 0, n], band_key);
+    let mut o = BandOptions::new(Model::Mb4, Mac::new([0xC8, 0x0F, 0x10, 0, 0, n]), band_key);
     o.history = chrono::Duration::hours(12);
     o.one_shot_delay = chrono::Duration::milliseconds(100);
     let clock = Clock::system();
@@ -116,7 +117,7 @@ async fn count(c: &tokio_postgres::Client, sql: &str) -> i64 {
 /// the cluster (to inspect), the summary and the metrics.
 async fn run_once(
     devices: Vec<Device>,
-    bands: HashMap<String, EmulatedBand>,
+    bands: HashMap<Mac, EmulatedBand>,
     mode: UpdateMode,
 ) -> (PgCluster, RunSummary, MetricsState) {
     let pg = PgCluster::start_throwaway().unwrap();

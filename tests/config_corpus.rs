@@ -111,9 +111,9 @@ fn the_shipped_examples_load_cleanly() {
     let devices = &loaded.config.devices;
     assert_eq!(devices.len(), 2);
     assert_eq!(devices[0].id, "1");
-    assert_eq!(devices[0].mac, "C8:0F:10:00:00:01");
+    assert_eq!(devices[0].mac.to_string(), "C8:0F:10:00:00:01");
     assert_eq!(devices[0].name.as_deref(), Some("Alice"));
-    assert_eq!(devices[1].mac, "C8:0F:10:00:00:02");
+    assert_eq!(devices[1].mac.to_string(), "C8:0F:10:00:00:02");
     assert_eq!(devices[1].name, None);
     assert_eq!(devices[1].key.expose()[0], 0xff);
     let s = &loaded.config.settings;

@@ -448,7 +448,7 @@ async fn gadgetbridge_history_is_imported_row_for_row_once() {
     )
     .await
     .unwrap();
-    let pre_id = store.band_id(MB5).await.unwrap();
+    let pre_id = store.band_id(MB5.parse().unwrap()).await.unwrap();
     let collected: Vec<_> = mb5_rows[..100]
         .iter()
         .map(|r| miband::protocol::activity::TimedSample {

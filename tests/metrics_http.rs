@@ -46,9 +46,9 @@ fn values_are_read_at_scrape_time() {
             .expect("body")
     };
     assert!(get().contains("id=\"1\",name=\"Band 1\"} 1000\n"));
-    state.update_band(&endpoint::mac(1), |b| b.readings.steps = Some(1001));
+    state.update_band(endpoint::mac(1), |b| b.readings.steps = Some(1001));
     assert!(get().contains("id=\"1\",name=\"Band 1\"} 1001\n"));
-    state.update_band(&endpoint::mac(1), |b| b.connection_failed());
+    state.update_band(endpoint::mac(1), |b| b.connection_failed());
     let body = get();
     assert!(!body.contains("miband_steps_today"), "{body}");
     assert!(body.contains("miband_up{mac=\"C8:0F:10:00:00:01\",id=\"1\",name=\"Band 1\"} 0\n"));

@@ -181,7 +181,7 @@ fn prometheus_scrapes_the_endpoint() {
     );
 
     // Band 1 drops out: up goes to 0 and its readings vanish instead of going stale.
-    state.update_band(&mac(1), |b| b.connection_failed());
+    state.update_band(mac(1), |b| b.connection_failed());
     prometheus.wait_query("miband_up{id=\"1\"}", &[("1", "0")]);
     prometheus.wait_query("miband_steps_today", &[("3", "3000")]);
     prometheus.wait_query("miband_connection_failures_total{id=\"1\"}", &[("1", "1")]);

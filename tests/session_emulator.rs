@@ -33,7 +33,7 @@ fn start_time() -> DateTime<Utc> {
 fn band(model: Model, tweak: impl FnOnce(&mut BandOptions)) -> EmulatedBand {
     let mut o = BandOptions::new(
         model,
-        [0xC8, 0x0F, 0x10, 0x00, 0x00, 0x01],
+        miband::mac::Mac::new([0xC8, 0x0F, 0x10, 0x00, 0x00, 0x01]),
         AuthKey::from_hex(KEY).unwrap(),
     );
     o.history = Duration::days(7);

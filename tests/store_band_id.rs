@@ -18,7 +18,7 @@ const T: Duration = Duration::from_secs(10);
 
 fn claim(mac: &str, id: &str) -> BandClaim {
     BandClaim {
-        mac: mac.into(),
+        mac: mac.parse().unwrap(),
         wanted: BandId::from_csv_id(id),
     }
 }
@@ -38,12 +38,12 @@ async fn the_band_that_syncs_first_does_not_become_user_1() {
     let pg = cluster().await;
     let state = tempfile::tempdir().unwrap();
     let sink = Sink::open(socket_config(&pg), state.path(), SinkOptions::default()).unwrap();
-    let names = HashMap::from([(ALICE.to_string(), "Alice".to_string())]);
+    let names = HashMap::from([(ALICE.parse().unwrap(), "Alice".to_string())]);
     sink.set_claims(vec![claim(ALICE, "1"), claim(BOB, "2")], names)
         .await;
     sink.write(activity(BOB, 0, 10)).await.unwrap();
-    assert_eq!(sink.band_id(ALICE).await.unwrap(), Some(1));
-    assert_eq!(sink.band_id(BOB).await.unwrap(), Some(2));
+    assert_eq!(sink.band_id(ALICE.parse().unwrap()).await.unwrap(), Some(1));
+    assert_eq!(sink.band_id(BOB.parse().unwrap()).await.unwrap(), Some(2));
     let c = pg.connect_superuser(DB).await.unwrap();
     assert_eq!(ids(&c).await, [(1, ALICE.into()), (2, BOB.into())]);
     let bob_minutes: i64 = c
@@ -116,8 +116,8 @@ async fn stored_bands_keep_their_ids_conflicts_get_free_ones_and_the_sequence_fo
 async fn renumbering_moves_the_history_with_the_band() {
     let pg = cluster().await;
     let mut store = Store::connect(&socket_config(&pg), T).await.unwrap();
-    let bob = store.band_id(BOB).await.unwrap();
-    let alice = store.band_id(ALICE).await.unwrap();
+    let bob = store.band_id(BOB.parse().unwrap()).await.unwrap();
+    let alice = store.band_id(ALICE.parse().unwrap()).await.unwrap();
     assert_eq!((bob, alice), (1, 2));
     store.set_band_name(alice, Some("Alice")).await.unwrap();
     store.ingest_activity(alice, &minutes(0, 30)).await.unwrap();

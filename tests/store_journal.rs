@@ -52,7 +52,10 @@ fn records_survive_reopen_in_order_and_replayed_ones_are_removed() {
     let got: Vec<_> = all.iter().map(|e| e.record.clone()).collect();
     assert_eq!(got, written);
     assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
-    assert_eq!(j.activity_cursor(&MAC.to_lowercase()), Some(minute_ts(399)));
+    assert_eq!(
+        j.activity_cursor(MAC.to_lowercase().parse().unwrap()),
+        Some(minute_ts(399))
+    );
 
     // Replay the first 100: earlier segments go, the checkpoint survives a restart.
     let first_segments = segments(dir.path());

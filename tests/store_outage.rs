@@ -96,7 +96,12 @@ async fn outage_mid_sync_loses_and_duplicates_nothing() {
         if k == 8 {
             assert!(!stats.snapshot().db_up);
             let expect = Some(minute_ts(8 * batch - 1));
-            assert_eq!(sink.activity_cursor(BANDS[0]).await.unwrap(), expect);
+            assert_eq!(
+                sink.activity_cursor(BANDS[0].parse().unwrap())
+                    .await
+                    .unwrap(),
+                expect
+            );
             pg.start().unwrap();
         }
         for mac in BANDS {
@@ -125,10 +130,15 @@ async fn outage_mid_sync_loses_and_duplicates_nothing() {
     assert_eq!((s.journal_backlog, s.journal_bytes), (0, 0));
     assert_eq!(s.samples_stored, 12 * batch as u64 * 2);
     assert_eq!(
-        sink.activity_cursor(BANDS[1]).await.unwrap(),
+        sink.activity_cursor(BANDS[1].parse().unwrap())
+            .await
+            .unwrap(),
         Some(minute_ts(12 * batch - 1))
     );
-    assert_eq!(sink.band_id(BANDS[1]).await.unwrap(), Some(2));
+    assert_eq!(
+        sink.band_id(BANDS[1].parse().unwrap()).await.unwrap(),
+        Some(2)
+    );
     assert_every_minute_once(&pg, 12 * batch).await;
 }
 
@@ -144,7 +154,10 @@ async fn backlog_survives_a_restart_and_drains_without_new_writes() {
     pg.stop().unwrap();
     {
         let sink = Sink::open(socket_config(&pg), state.path(), slow_retry).unwrap();
-        let err = sink.activity_cursor(BANDS[0]).await.unwrap_err();
+        let err = sink
+            .activity_cursor(BANDS[0].parse().unwrap())
+            .await
+            .unwrap_err();
         assert!(matches!(err, SinkError::CursorUnknown { .. }), "{err}");
         for k in 0..5 {
             for mac in BANDS {
@@ -171,7 +184,9 @@ async fn backlog_survives_a_restart_and_drains_without_new_writes() {
     let sink = Arc::new(Sink::open(socket_config(&pg), state.path(), slow_retry).unwrap());
     assert_eq!(sink.stats().snapshot().journal_backlog, 10);
     assert_eq!(
-        sink.activity_cursor(BANDS[0]).await.unwrap(),
+        sink.activity_cursor(BANDS[0].parse().unwrap())
+            .await
+            .unwrap(),
         Some(minute_ts(299)),
         "database cursor plus journal"
     );
@@ -198,7 +213,7 @@ async fn a_record_the_database_refuses_is_set_aside_not_blocking() {
         .await
         .unwrap();
     let implausible = |i| miband::store::record::BandRecord {
-        mac: BANDS[0].into(),
+        mac: BANDS[0].parse().unwrap(),
         record: miband::store::record::Record::HeartRate(miband::store::record::HeartRateReading {
             ts: minute_ts(i),
             bpm: 250,

@@ -22,9 +22,15 @@ async fn every_table_gets_rows_and_rewriting_adds_nothing() {
     let pg = cluster().await;
     // Over TCP with a password containing `/`, `&` and a quote, as a user would configure it.
     let mut store = Store::connect(&tcp_config(&pg), T).await.unwrap();
-    let dev = store.band_id(MAC).await.unwrap();
+    let dev = store.band_id(MAC.parse().unwrap()).await.unwrap();
     assert_eq!(dev, 1, "first band is User 1");
-    assert_eq!(store.band_id(&MAC.to_lowercase()).await.unwrap(), dev);
+    assert_eq!(
+        store
+            .band_id(MAC.to_lowercase().parse().unwrap())
+            .await
+            .unwrap(),
+        dev
+    );
     assert_eq!(store.activity_cursor(dev).await.unwrap(), None);
 
     let samples = minutes(0, 1440);
@@ -241,12 +247,18 @@ async fn an_existing_miband_dc_database_is_upgraded_and_appended_to() {
         .collect();
 
     let mut store = Store::connect(&socket_config(&pg), T).await.unwrap();
-    let dev = store.band_id(MAC).await.unwrap();
+    let dev = store.band_id(MAC.parse().unwrap()).await.unwrap();
     assert_eq!(
         dev, 1,
         "the band keeps its User number despite the MAC's case"
     );
-    assert_eq!(store.band_id("C8:0F:10:AA:BB:03").await.unwrap(), 3);
+    assert_eq!(
+        store
+            .band_id("C8:0F:10:AA:BB:03".parse().unwrap())
+            .await
+            .unwrap(),
+        3
+    );
     assert_eq!(
         store.activity_cursor(dev).await.unwrap(),
         Some(minute_ts(2)),

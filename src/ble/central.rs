@@ -9,6 +9,7 @@ use btleplug::platform::{Adapter, Manager, Peripheral};
 use futures::StreamExt;
 
 use super::btleplug_link::BtleLink;
+use crate::mac::Mac;
 
 /// Failures of the BLE layer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,7 +26,7 @@ pub enum BleError {
     #[error("band {mac} not found within {secs} s: out of range, battery empty, or still connected to a phone (turn the phone's Bluetooth off)")]
     NotFound {
         /// The MAC.
-        mac: String,
+        mac: Mac,
         /// How long we scanned.
         secs: u64,
     },
@@ -33,7 +34,7 @@ pub enum BleError {
     #[error("connecting to {mac} failed: {detail}")]
     Connect {
         /// The MAC.
-        mac: String,
+        mac: Mac,
         /// btleplug's words.
         detail: String,
     },
@@ -100,11 +101,8 @@ impl BleCentral {
     /// Whether BlueZ already holds a connection to `mac` for another program on this machine
     /// (e.g. `miband-dc`): a band talks to one central at a time, and two programs sharing the
     /// connection would interleave their sessions.
-    pub async fn held_elsewhere(&self, mac: &str) -> bool {
-        let Ok(addr) = BDAddr::from_str_delim(mac) else {
-            return false;
-        };
-        match self.known(addr).await {
+    pub async fn held_elsewhere(&self, mac: Mac) -> bool {
+        match self.known(BDAddr::from(*mac.as_bytes())).await {
             Some(p) => p.is_connected().await.unwrap_or(false),
             None => false,
         }
@@ -121,11 +119,8 @@ impl BleCentral {
 
     /// Scans until the band with `mac` is seen (or `timeout`), then connects and discovers its
     /// services.
-    pub async fn connect(&self, mac: &str, timeout: Duration) -> Result<BtleLink, BleError> {
-        let addr = BDAddr::from_str_delim(mac).map_err(|e| BleError::Connect {
-            mac: mac.to_string(),
-            detail: e.to_string(),
-        })?;
+    pub async fn connect(&self, mac: Mac, timeout: Duration) -> Result<BtleLink, BleError> {
+        let addr = BDAddr::from(*mac.as_bytes());
         let bus = |e: btleplug::Error| BleError::Bus(e.to_string());
         let scan_turn = match self.known(addr).await {
             Some(_) => None,
@@ -161,7 +156,7 @@ impl BleCentral {
                 match found {
                     Some(p) => p,
                     None => self.known(addr).await.ok_or(BleError::NotFound {
-                        mac: mac.to_string(),
+                        mac,
                         secs: timeout.as_secs(),
                     })?,
                 }
@@ -169,14 +164,14 @@ impl BleCentral {
         };
         drop(scan_turn);
         let err = |e: btleplug::Error| BleError::Connect {
-            mac: mac.to_string(),
+            mac,
             detail: e.to_string(),
         };
         if !peripheral.is_connected().await.unwrap_or(false) {
             tokio::time::timeout(timeout, peripheral.connect())
                 .await
                 .map_err(|_| BleError::Connect {
-                    mac: mac.to_string(),
+                    mac,
                     detail: "timed out".into(),
                 })?
                 .map_err(err)?;

@@ -10,13 +10,14 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use super::central::{BleCentral, BleError};
+use crate::mac::Mac;
 use crate::protocol::uuids::HUAMI_COMPANY_ID;
 
 /// A band heard advertising.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Seen {
     /// Address, `AA:BB:CC:DD:EE:FF`.
-    pub mac: String,
+    pub mac: Mac,
     /// Advertised name ("Mi Smart Band 4").
     pub name: Option<String>,
     /// Signal strength, dBm.
@@ -89,12 +90,12 @@ impl BleCentral {
                 continue;
             }
             out.push(Seen {
-                mac: p.address().to_string().to_ascii_uppercase(),
+                mac: Mac::new(p.address().into_inner()),
                 name: props.local_name,
                 rssi: props.rssi,
             });
         }
-        out.sort_by(|a, b| a.mac.cmp(&b.mac));
+        out.sort_by_key(|s| s.mac);
         out.dedup_by(|a, b| a.mac == b.mac);
         Ok(out)
     }

@@ -16,6 +16,7 @@ use super::props::{manufacturer_data, one, path, prop};
 use super::server::{Handled, Server};
 use crate::emulator::link::EmulatedBand;
 use crate::emulator::model::Model;
+use crate::mac::Mac;
 
 /// The interface name.
 pub(crate) const IFACE: &str = "org.bluez.Device1";
@@ -28,7 +29,7 @@ pub(crate) struct DeviceState {
     /// The band.
     pub band: EmulatedBand,
     /// Its address.
-    pub mac: [u8; 6],
+    pub mac: Mac,
     /// Its model (name, PnP id).
     pub model: Model,
     /// ATT MTU the band uses.
@@ -55,14 +56,6 @@ pub(crate) struct DeviceState {
     pub ops: UnboundedSender<DeviceOp>,
 }
 
-/// A MAC as BlueZ writes it: `C8:0F:10:00:00:01`.
-pub fn mac_text(mac: &[u8; 6]) -> String {
-    mac.iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
 impl DeviceState {
     /// Hands an operation to the worker (which is gone only when the emulator stops).
     pub fn enqueue(&self, op: DeviceOp) {
@@ -77,7 +70,7 @@ impl DeviceState {
     /// RSSI of the advert heard on scan tick `tick`: a steady level per band with a little
     /// deterministic fading, so scans look alive but runs are reproducible.
     pub fn rssi_at(&self, tick: u32) -> i16 {
-        let base = -55 - i16::from(self.mac[5] % 20);
+        let base = -55 - i16::from(self.mac.as_bytes()[5] % 20);
         base - [0i16, 2, 5, 3, 1, 4][(tick % 6) as usize]
     }
 
@@ -87,7 +80,7 @@ impl DeviceState {
         let mut v = vec![0x02];
         v.extend([0xff; 16]);
         v.push(0x02);
-        v.extend(self.mac);
+        v.extend(self.mac.as_bytes());
         manufacturer_data(HUAMI, v)
     }
 
@@ -106,7 +99,7 @@ impl DeviceState {
     pub fn props(&self, adapter_path: &str) -> PropMap {
         let name = self.model.name().to_string();
         let mut p = PropMap::new();
-        p.insert("Address".into(), prop(mac_text(&self.mac)));
+        p.insert("Address".into(), prop(self.mac.to_string()));
         p.insert("AddressType".into(), prop("public".to_string()));
         p.insert("Name".into(), prop(name.clone()));
         p.insert("Alias".into(), prop(self.alias.clone().unwrap_or(name)));
@@ -224,14 +217,4 @@ pub(crate) fn set(
     changed.insert(name.to_string(), v);
     server.props_changed(&d.path, IFACE, changed);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mac_is_upper_case_with_colons() {
-        assert_eq!(mac_text(&[0xc8, 0x0f, 0x10, 0, 0, 1]), "C8:0F:10:00:00:01");
-    }
 }

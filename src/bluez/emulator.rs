@@ -7,7 +7,7 @@
 //! let bus = PrivateBus::start()?;
 //! let emu = Emulator::start(bus.address(), EmulatorConfig::new(bands)).await?;
 //! // Point btleplug, bluetoothctl or miband-dc at it: DBUS_SYSTEM_BUS_ADDRESS=<bus.address()>
-//! emu.band("C8:0F:10:00:00:01").unwrap().set_present(false);
+//! emu.band("C8:0F:10:00:00:01".parse()?).unwrap().set_present(false);
 //! emu.stop().await;
 //! # Ok(()) }
 //! ```
@@ -20,9 +20,10 @@ use tokio::task::JoinHandle;
 
 use super::adapter::AdapterState;
 use super::connection;
-use super::device::{mac_text, DeviceState};
+use super::device::DeviceState;
 use super::server::{BluezState, ServeError, Server};
 use crate::emulator::link::EmulatedBand;
+use crate::mac::Mac;
 
 /// What to emulate.
 #[derive(Clone)]
@@ -54,7 +55,7 @@ pub enum EmulatorError {
     Serve(#[from] ServeError),
     /// Two bands with one address.
     #[error("two emulated bands have the address {0}")]
-    DuplicateBand(String),
+    DuplicateBand(Mac),
     /// An adapter name that cannot be a D-Bus path element.
     #[error("adapter name {0:?} is not valid (use letters, digits and _; e.g. hci0)")]
     BadAdapterName(String),
@@ -78,14 +79,14 @@ impl Emulator {
         bus_address: &str,
         config: EmulatorConfig,
     ) -> Result<Emulator, EmulatorError> {
-        let macs: Vec<[u8; 6]> = config
+        let macs: Vec<Mac> = config
             .bands
             .iter()
             .map(|b| b.with_band(|b| b.options().mac))
             .collect();
         for (i, m) in macs.iter().enumerate() {
             if macs[..i].contains(m) {
-                return Err(EmulatorError::DuplicateBand(mac_text(m)));
+                return Err(EmulatorError::DuplicateBand(*m));
             }
         }
         for name in &config.adapters {
@@ -117,7 +118,7 @@ impl Emulator {
                             mtu: u16::try_from(mtu).unwrap_or(u16::MAX),
                             path: format!(
                                 "/org/bluez/{name}/dev_{}",
-                                mac_text(&mac).replace(':', "_")
+                                mac.to_string().replace(':', "_")
                             ),
                             exported: false,
                             connected: false,
@@ -168,12 +169,12 @@ impl Emulator {
         })
     }
 
-    /// The band with this address (`C8:0F:10:00:00:01`, any case), to take it out of range
-    /// (`set_present(false)`), add faults (`with_band(|b| b.faults_mut()...)`) or inspect it.
-    pub fn band(&self, mac: &str) -> Option<&EmulatedBand> {
+    /// The band with this address, to take it out of range (`set_present(false)`), add faults
+    /// (`with_band(|b| b.faults_mut()...)`) or inspect it.
+    pub fn band(&self, mac: Mac) -> Option<&EmulatedBand> {
         self.bands
             .iter()
-            .find(|b| mac_text(&b.with_band(|b| b.options().mac)).eq_ignore_ascii_case(mac.trim()))
+            .find(|b| b.with_band(|b| b.options().mac) == mac)
     }
 
     /// All bands, in configuration order.

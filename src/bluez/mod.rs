@@ -23,6 +23,5 @@ mod server;
 mod wire;
 
 pub use bus::{BusError, PrivateBus};
-pub use device::mac_text;
 pub use emulator::{Emulator, EmulatorConfig, EmulatorError};
 pub use server::ServeError;

@@ -126,16 +126,19 @@ pub fn write_assets(dir: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
             }
         }
         for (page, c) in pages {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(c).render(&mut buf)?;
             let p = man.join(format!("{page}.1"));
-            std::fs::write(&p, buf)?;
+            std::fs::write(&p, super::manpages::render(&page, c)?)?;
             written.push(p);
         }
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
             let mut c = cmd.clone();
             written.push(generate_to(shell, &mut c, &name, &comp)?);
         }
+    }
+    for (file, roff) in super::manpages::SECTION5 {
+        let p = man.join(file);
+        std::fs::write(&p, roff)?;
+        written.push(p);
     }
     Ok(written)
 }
@@ -170,6 +173,9 @@ mod tests {
             "man/miband-import.1",
             "man/miband-key.1",
             "man/miband-export.1",
+            "man/miband-devices.csv.5",
+            "man/miband-settings.json.5",
+            "man/miband-grafana.conf.5",
             "completions/miband-dc.bash",
             "completions/_miband-grafana",
             "completions/miband.fish",
@@ -181,5 +187,6 @@ mod tests {
         }
         let page = std::fs::read_to_string(dir.path().join("man/miband-dc.1")).unwrap();
         assert!(page.contains("devices"), "{page}");
+        assert!(page.contains(".SH FILES"), "{page}");
     }
 }

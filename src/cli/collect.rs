@@ -152,7 +152,7 @@ async fn mapping_report(cfg: &config::Config) -> String {
         .devices
         .iter()
         .map(|d| BandClaim {
-            mac: d.mac.clone(),
+            mac: d.mac,
             wanted: BandId::from_csv_id(&d.id),
         })
         .collect();
@@ -165,7 +165,7 @@ async fn mapping_report(cfg: &config::Config) -> String {
     for (d, r) in cfg.devices.iter().zip(&plan) {
         let line = band_id::MappedBand {
             id: r.id,
-            mac: d.mac.clone(),
+            mac: d.mac.to_string(),
             name: Some(d.display_name().to_string()),
         }
         .line();

@@ -13,6 +13,7 @@ use crate::emulator::band::{Band, BandOptions};
 use crate::emulator::link::{Clock, EmulatedBand};
 use crate::emulator::model::Model;
 use crate::emulator::Person;
+use crate::mac::Mac;
 use crate::protocol::key::AuthKey;
 
 /// Arguments of `miband emulate`.
@@ -45,7 +46,7 @@ pub struct Args {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BandSpec {
     /// Address.
-    pub mac: [u8; 6],
+    pub mac: Mac,
     /// Auth key.
     pub key: AuthKey,
     /// Model.
@@ -62,7 +63,7 @@ pub fn parse_band(spec: &str, position: usize) -> Result<BandSpec, String> {
             parts.len()
         ));
     }
-    let mac = parse_mac(parts[0]).ok_or_else(|| {
+    let mac: Mac = parts[0].parse().map_err(|_| {
         format!(
             "{at}: {:?} is not a MAC address like C8:0F:10:00:00:01",
             parts[0]
@@ -76,18 +77,6 @@ pub fn parse_band(spec: &str, position: usize) -> Result<BandSpec, String> {
     Ok(BandSpec { mac, key, model })
 }
 
-fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let bytes: Vec<u8> = s
-        .split([':', '-'])
-        .map(|h| {
-            (h.len() == 2)
-                .then(|| u8::from_str_radix(h, 16).ok())
-                .flatten()
-        })
-        .collect::<Option<_>>()?;
-    bytes.try_into().ok()
-}
-
 /// Builds an emulated band on the system clock, worn by a simulated person who lives in this
 /// machine's time zone (the band clock is set to it). Each band gets its own person: the seed is
 /// mixed with the MAC.
@@ -97,17 +86,7 @@ pub fn build_band(spec: &BandSpec, history_days: u32, seed: u64) -> EmulatedBand
     o.seed ^= seed;
     let offset = *chrono::Local::now().offset();
     o.tz_quarters = (offset.local_minus_utc() / (15 * 60)) as i8;
-    let mac = u64::from_be_bytes([
-        0,
-        0,
-        spec.mac[0],
-        spec.mac[1],
-        spec.mac[2],
-        spec.mac[3],
-        spec.mac[4],
-        spec.mac[5],
-    ]);
-    let person = Person::new(seed ^ mac)
+    let person = Person::new(seed ^ spec.mac.to_u64())
         .with_sample_size(spec.model.sample_size())
         .with_utc_offset(offset);
     let world = Arc::new(person);
@@ -166,7 +145,7 @@ async fn serve(args: Args, specs: Vec<BandSpec>) -> anyhow::Result<i32> {
     let emu = Emulator::start(&address, config).await?;
     for s in &specs {
         tracing::info!(
-            mac = %crate::bluez::mac_text(&s.mac),
+            mac = %s.mac,
             model = s.model.name(),
             "serving emulated band"
         );
@@ -203,7 +182,7 @@ mod tests {
     #[test]
     fn band_specs() {
         let b = parse_band(&format!("c8:0f:10:00:00:01,{KEY},mb5"), 1).unwrap();
-        assert_eq!(b.mac, [0xc8, 0x0f, 0x10, 0, 0, 1]);
+        assert_eq!(b.mac, Mac::new([0xc8, 0x0f, 0x10, 0, 0, 1]));
         assert_eq!(b.model, Model::Mb5);
         let b = parse_band(&format!("C8-0F-10-00-00-02,0x{KEY}"), 1).unwrap();
         assert_eq!(b.model, Model::Mb4);

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::config;
 use crate::import::gadgetbridge::{GadgetbridgeDb, GbDevice};
 use crate::import::pipeline::{self, BandSummary, Target};
+use crate::mac::Mac;
 use crate::store::band_id::{BandClaim, BandId};
 use crate::store::postgres::Store;
 
@@ -103,7 +104,12 @@ fn gadgetbridge(args: GadgetbridgeArgs) -> anyhow::Result<i32> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let only = match args.mac.as_deref().map(config::parse_mac).transpose() {
+    let only = match args
+        .mac
+        .as_deref()
+        .map(|t| config::parse_mac(t).map(|m| m.to_string()))
+        .transpose()
+    {
         Ok(m) => m,
         Err(e) => {
             eprintln!("miband import: --{e}");
@@ -147,12 +153,12 @@ fn select_bands(
     cfg: &config::Config,
     only: Option<&str>,
 ) -> anyhow::Result<Vec<GbDevice>> {
-    let configured: Vec<&str> = cfg.devices.iter().map(|d| d.mac.as_str()).collect();
+    let configured: Vec<String> = cfg.devices.iter().map(|d| d.mac.to_string()).collect();
     let mut out = Vec::new();
     for d in devices {
         let wanted = match only {
             Some(m) => d.mac == m,
-            None => configured.contains(&d.mac.as_str()),
+            None => configured.contains(&d.mac),
         };
         match (d.model, wanted) {
             (Some(_), true) => out.push(d.clone()),
@@ -211,16 +217,18 @@ async fn write(
         .devices
         .iter()
         .map(|d| BandClaim {
-            mac: d.mac.clone(),
+            mac: d.mac,
             wanted: BandId::from_csv_id(&d.id),
         })
         .collect();
-    for b in &bands {
-        if !claims.iter().any(|c| c.mac.eq_ignore_ascii_case(&b.mac)) {
-            claims.push(BandClaim {
-                mac: b.mac.clone(),
-                wanted: None,
-            });
+    // Selected bands are those of devices.csv or --mac: their identifiers are MACs.
+    let macs: Vec<Mac> = bands
+        .iter()
+        .map(|b| b.mac.parse().context("a selected band without a MAC"))
+        .collect::<anyhow::Result<_>>()?;
+    for &mac in &macs {
+        if !claims.iter().any(|c| c.mac == mac) {
+            claims.push(BandClaim { mac, wanted: None });
         }
     }
     let registered = store.register_bands(&claims).await?;
@@ -230,10 +238,10 @@ async fn write(
         }
     }
     let mut summaries = Vec::new();
-    for b in &bands {
+    for (b, mac) in bands.iter().zip(&macs) {
         let dev_id = registered
             .iter()
-            .find(|r| r.mac.eq_ignore_ascii_case(&b.mac))
+            .find(|r| r.mac == *mac)
             .map(|r| r.id.get())
             .context("band registration lost a band")?;
         summaries.push(Target {

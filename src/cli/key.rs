@@ -30,7 +30,12 @@ pub struct Args {
 
 /// Runs `miband key`; returns the exit code.
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let mac = match args.mac.as_deref().map(config::parse_mac).transpose() {
+    let mac = match args
+        .mac
+        .as_deref()
+        .map(|t| config::parse_mac(t).map(|m| m.to_string()))
+        .transpose()
+    {
         Ok(m) => m,
         Err(e) => {
             eprintln!("miband key: --{e}");
@@ -41,12 +46,17 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .with_context(|| format!("reading {}", args.from_mifit_db.display()))?;
     let bands: Vec<NewBand> = choose(&found, mac.as_deref())?
         .into_iter()
-        .map(|(mac, key)| NewBand {
-            mac,
-            key,
-            name: args.name.clone(),
+        .map(|(mac, key)| {
+            let mac = mac
+                .parse()
+                .context("a band address in the Mi Fit database")?;
+            Ok(NewBand {
+                mac,
+                key,
+                name: args.name.clone(),
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     match &args.append {
         None => {
             let lines = config::append_devices("", &bands)?;

@@ -9,6 +9,7 @@ pub mod export;
 pub mod grafana;
 pub mod import;
 pub mod key;
+pub mod manpages;
 pub mod read;
 pub mod scan;
 pub mod stream;

@@ -131,7 +131,7 @@ async fn report(
         None
     };
     Ok(Report {
-        mac: t.mac.clone(),
+        mac: t.mac.to_string(),
         model: link.device_name().await,
         firmware: info.software_revision,
         hardware: info.hardware_revision,

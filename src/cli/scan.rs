@@ -73,7 +73,7 @@ async fn scan(args: Args) -> Result<(), CliError> {
         .into_iter()
         .map(|s| Row {
             id: known.iter().find(|d| d.mac == s.mac).map(|d| d.id.clone()),
-            mac: s.mac,
+            mac: s.mac.to_string(),
             name: s.name,
             rssi: s.rssi,
         })

@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::ble::{BleCentral, BtleLink};
 use crate::config as devices;
 use crate::link::Link;
+use crate::mac::Mac;
 use crate::protocol::activity::SampleSize;
 use crate::protocol::key::AuthKey;
 use crate::session::{Session, SessionError, SessionOptions};
@@ -102,8 +103,8 @@ pub struct BandArgs {
 
 /// A resolved band: address and key.
 pub struct Target {
-    /// Normalised address.
-    pub mac: String,
+    /// Address.
+    pub mac: Mac,
     /// Key.
     pub key: AuthKey,
 }
@@ -136,7 +137,7 @@ impl BandArgs {
                 .into_iter()
                 .find(|d| match (&self.id, &cli_mac) {
                     (Some(id), _) => &d.id == id,
-                    (None, Some(mac)) => &d.mac == mac,
+                    (None, Some(mac)) => d.mac == *mac,
                     (None, None) => false,
                 });
             return match (found, &self.id, &cli_mac) {
@@ -171,14 +172,14 @@ impl BandArgs {
 /// Connects to the target, refusing a band another program on this machine holds.
 pub async fn connect(args: &BandArgs, t: &Target) -> Result<BtleLink, CliError> {
     let central = args.radio.open().await?;
-    if central.held_elsewhere(&t.mac).await {
+    if central.held_elsewhere(t.mac).await {
         return Err(CliError::Band(format!(
             "the band {} is connected to another program (is miband-dc running? stop it, or wait until it lets go)",
             t.mac
         )));
     }
     central
-        .connect(&t.mac, Duration::from_secs(args.radio.timeout_secs))
+        .connect(t.mac, Duration::from_secs(args.radio.timeout_secs))
         .await
         .map_err(|e| CliError::Band(e.to_string()))
 }

@@ -15,6 +15,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
 
 use crate::config::{Config, Device};
+use crate::mac::Mac;
 use crate::metrics::snapshot::{BandLabels, BandSnapshot, MetricsState};
 use crate::store::band_id::{BandClaim, BandId};
 use crate::store::db_config::DbConfig;
@@ -100,20 +101,17 @@ pub async fn register_bands(metrics: &MetricsState, sink: &Sink, devices: &[Devi
     let claims = devices
         .iter()
         .map(|d| BandClaim {
-            mac: d.mac.clone(),
+            mac: d.mac,
             wanted: BandId::from_csv_id(&d.id),
         })
         .collect();
     let names = devices
         .iter()
-        .map(|d| (d.mac.clone(), d.display_name().to_string()))
+        .map(|d| (d.mac, d.display_name().to_string()))
         .collect();
     sink.set_claims(claims, names).await;
-    let ids: HashMap<String, BandId> = match sink.register_claims().await {
-        Ok(Some(regs)) => regs
-            .into_iter()
-            .map(|r| (r.mac.to_ascii_uppercase(), r.id))
-            .collect(),
+    let ids: HashMap<Mac, BandId> = match sink.register_claims().await {
+        Ok(Some(regs)) => regs.into_iter().map(|r| (r.mac, r.id)).collect(),
         Ok(None) => {
             tracing::warn!(
                 "database unreachable: bands are numbered by their devices.csv ids until it answers"
@@ -127,7 +125,7 @@ pub async fn register_bands(metrics: &MetricsState, sink: &Sink, devices: &[Devi
     };
     for d in devices {
         let mut labels = BandLabels::from_device(d);
-        if let Some(id) = ids.get(&d.mac.to_ascii_uppercase()) {
+        if let Some(id) = ids.get(&d.mac) {
             labels.id = id.to_string();
         }
         metrics.add_band(labels);
@@ -303,7 +301,7 @@ async fn attempt(
     want_static_info: bool,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<sync::SyncReport, String> {
-    let mac = device.mac.as_str();
+    let mac = device.mac;
     let link =
         match tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)).await {
             Ok(Ok(l)) => l,

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use crate::ble::{BleCentral, BleError};
 use crate::emulator::link::EmulatedBand;
 use crate::link::Link;
+use crate::mac::Mac;
 
 /// Why no link could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,8 +25,8 @@ pub enum ConnectError {
 /// A source of links.
 #[async_trait]
 pub trait Radio: Send + Sync {
-    /// Connects to the band with this MAC (upper case `AA:BB:..`).
-    async fn connect(&self, mac: &str) -> Result<Box<dyn Link>, ConnectError>;
+    /// Connects to the band with this MAC.
+    async fn connect(&self, mac: Mac) -> Result<Box<dyn Link>, ConnectError>;
 }
 
 /// Bands over BlueZ.
@@ -46,7 +47,7 @@ impl BleRadio {
 
 #[async_trait]
 impl Radio for BleRadio {
-    async fn connect(&self, mac: &str) -> Result<Box<dyn Link>, ConnectError> {
+    async fn connect(&self, mac: Mac) -> Result<Box<dyn Link>, ConnectError> {
         match self.central.connect(mac, self.scan_timeout).await {
             Ok(l) => Ok(Box::new(l)),
             Err(e @ BleError::NotFound { .. }) => Err(ConnectError::NotFound(e.to_string())),
@@ -58,25 +59,25 @@ impl Radio for BleRadio {
 /// Emulated bands, by MAC.
 #[derive(Clone, Default)]
 pub struct SimRadio {
-    bands: HashMap<String, EmulatedBand>,
+    bands: HashMap<Mac, EmulatedBand>,
 }
 
 impl SimRadio {
     /// A radio that reaches exactly these bands.
-    pub fn new(bands: HashMap<String, EmulatedBand>) -> SimRadio {
+    pub fn new(bands: HashMap<Mac, EmulatedBand>) -> SimRadio {
         SimRadio { bands }
     }
 
     /// The emulated band with this MAC.
-    pub fn band(&self, mac: &str) -> Option<&EmulatedBand> {
-        self.bands.get(mac)
+    pub fn band(&self, mac: Mac) -> Option<&EmulatedBand> {
+        self.bands.get(&mac)
     }
 }
 
 #[async_trait]
 impl Radio for SimRadio {
-    async fn connect(&self, mac: &str) -> Result<Box<dyn Link>, ConnectError> {
-        let band = self.bands.get(mac).ok_or_else(|| {
+    async fn connect(&self, mac: Mac) -> Result<Box<dyn Link>, ConnectError> {
+        let band = self.bands.get(&mac).ok_or_else(|| {
             ConnectError::NotFound(format!("band {mac} not found (no such emulated band)"))
         })?;
         match band.connect().await {

@@ -13,6 +13,7 @@ use crate::emulator::band::{Band, BandOptions};
 use crate::emulator::link::{Clock, EmulatedBand};
 use crate::emulator::model::Model;
 use crate::emulator::Person;
+use crate::mac::Mac;
 use crate::protocol::key::AuthKey;
 use crate::store::band_id::BandId;
 
@@ -21,8 +22,9 @@ pub const SIMULATED_HISTORY_DAYS: i64 = 4;
 
 /// The MAC of generated band `n` (1-based): a locally administered address, so it can never be a
 /// real band's.
-pub fn generated_mac(n: usize) -> String {
-    format!("C2:00:5E:00:{:02X}:{:02X}", (n >> 8) & 0xff, n & 0xff)
+pub fn generated_mac(n: usize) -> Mac {
+    let [.., hi, lo] = (n as u64).to_be_bytes();
+    Mac::new([0xC2, 0x00, 0x5E, 0x00, hi, lo])
 }
 
 /// The key of generated band `n`: derived from `n`, printed by nobody (it is only a test key).
@@ -58,14 +60,6 @@ pub fn simulated_devices(configured: &[Device], n: usize) -> Vec<Device> {
     out
 }
 
-fn mac_bytes(mac: &str) -> [u8; 6] {
-    let mut out = [0u8; 6];
-    for (o, part) in out.iter_mut().zip(mac.split(':')) {
-        *o = u8::from_str_radix(part, 16).unwrap_or(0);
-    }
-    out
-}
-
 /// Builds the emulated bands for `devices`; odd positions are MB4, even MB5, so both sample
 /// sizes are always exercised. Their clocks are the system clock, in the host's zone.
 pub fn radio_for(devices: &[Device], utc_offset: FixedOffset) -> SimRadio {
@@ -73,9 +67,8 @@ pub fn radio_for(devices: &[Device], utc_offset: FixedOffset) -> SimRadio {
     let mut bands = HashMap::new();
     for (i, d) in devices.iter().enumerate() {
         let model = if i % 2 == 0 { Model::Mb4 } else { Model::Mb5 };
-        let mac = mac_bytes(&d.mac);
-        let seed = u64::from_be_bytes([0, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]]);
-        let mut o = BandOptions::new(model, mac, d.key.clone());
+        let seed = d.mac.to_u64();
+        let mut o = BandOptions::new(model, d.mac, d.key.clone());
         o.tz_quarters = tz;
         o.history = Duration::days(SIMULATED_HISTORY_DAYS);
         o.round_cap = 720;
@@ -86,7 +79,7 @@ pub fn radio_for(devices: &[Device], utc_offset: FixedOffset) -> SimRadio {
             .with_sample_size(model.sample_size());
         let clock = Clock::system();
         let band = Band::new(o, Arc::new(world), clock.now());
-        bands.insert(d.mac.clone(), EmulatedBand::new(band, clock));
+        bands.insert(d.mac, EmulatedBand::new(band, clock));
     }
     SimRadio::new(bands)
 }
@@ -99,14 +92,14 @@ mod tests {
     fn generated_bands_follow_configured_ones() {
         let configured = vec![Device {
             id: "7".into(),
-            mac: "AA:BB:CC:DD:EE:FF".into(),
+            mac: "AA:BB:CC:DD:EE:FF".parse().unwrap(),
             key: AuthKey::from_bytes([1; 16]),
             name: None,
         }];
         let d = simulated_devices(&configured, 3);
         assert_eq!(d.len(), 3);
-        assert_eq!(d[0].mac, "AA:BB:CC:DD:EE:FF");
-        assert_eq!(d[1].mac, "C2:00:5E:00:00:02");
+        assert_eq!(d[0].mac.to_string(), "AA:BB:CC:DD:EE:FF");
+        assert_eq!(d[1].mac.to_string(), "C2:00:5E:00:00:02");
         // Numbers after the configured ones, never `sim3`.
         assert_eq!(d[1].id, "8");
         assert_eq!(d[2].id, "9");
@@ -114,7 +107,7 @@ mod tests {
         assert_eq!(only_generated[0].id, "1");
         assert_eq!(only_generated[1].id, "2");
         assert_ne!(generated_key(2), generated_key(3));
-        assert_eq!(mac_bytes("C2:00:5E:00:00:02"), [0xC2, 0, 0x5E, 0, 0, 2]);
+        assert_eq!(generated_mac(0x1234).to_string(), "C2:00:5E:00:12:34");
         assert_eq!(simulated_devices(&configured, 0).len(), 0);
     }
 }

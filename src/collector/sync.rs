@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::schedule::Job;
 use crate::config::{Device, UpdateMode};
 use crate::link::Link;
+use crate::mac::Mac;
 use crate::metrics::snapshot::MetricsState;
 use crate::protocol::activity::SampleSize;
 use crate::protocol::datetime::quarters_from_offset_seconds;
@@ -70,12 +71,9 @@ pub fn local_tz_quarters() -> i8 {
 
 /// Stores one record without letting cancellation cut it short: the write runs in its own task,
 /// so SIGTERM (which drops the sync future) still lets it finish.
-async fn store(sink: &Arc<Sink>, mac: &str, record: Record) -> Result<(), SinkError> {
+async fn store(sink: &Arc<Sink>, mac: Mac, record: Record) -> Result<(), SinkError> {
     let sink = Arc::clone(sink);
-    let rec = BandRecord {
-        mac: mac.to_string(),
-        record,
-    };
+    let rec = BandRecord { mac, record };
     match tokio::spawn(async move { sink.write(rec).await }).await {
         Ok(r) => r.map(|_| ()),
         Err(_) => Err(SinkError::Closed),
@@ -89,7 +87,7 @@ pub async fn sync_band(
     jobs: &[Job],
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
-    let mac = ctx.device.mac.as_str();
+    let mac = ctx.device.mac;
     let name = link.device_name().await;
     let opts = SessionOptions {
         sample_size: SampleSize::for_band_name(name.as_deref().unwrap_or("")),
@@ -140,7 +138,7 @@ pub async fn sync_band(
     if ctx.mode == UpdateMode::Charging && !battery.charging {
         // miband-dc's charging mode: only bands on the charger are synced. The other jobs count
         // as done so the band is looked at again only at the next battery interval.
-        tracing::debug!(band = mac, "not charging; skipped in charging mode");
+        tracing::debug!(band = %mac, "not charging; skipped in charging mode");
         report
             .done
             .extend([Job::Activity, Job::HeartRate, Job::TimeCheck]);
@@ -154,7 +152,7 @@ pub async fn sync_band(
         if c.corrected {
             // The very value stored in ts_drift, so the log and the database agree on the sign.
             tracing::info!(
-                band = mac,
+                band = %mac,
                 drift_seconds = r.drift_seconds,
                 "band clock corrected: {}",
                 drift_words(r.drift_seconds)
@@ -194,7 +192,7 @@ pub async fn sync_band(
                 };
                 store(ctx.sink, mac, Record::HeartRate(r)).await?;
             }
-            None => tracing::info!(band = mac, "no heart-rate reading (band not worn?)"),
+            None => tracing::info!(band = %mac, "no heart-rate reading (band not worn?)"),
         }
         report.done.push(Job::HeartRate);
     }
@@ -202,7 +200,7 @@ pub async fn sync_band(
 }
 
 fn finish(ctx: &SyncContext<'_>, report: SyncReport, started: Instant) -> SyncReport {
-    ctx.metrics.update_band(&ctx.device.mac, |b| {
+    ctx.metrics.update_band(ctx.device.mac, |b| {
         b.sync_finished(SystemTime::now(), started.elapsed())
     });
     report
@@ -210,7 +208,7 @@ fn finish(ctx: &SyncContext<'_>, report: SyncReport, started: Instant) -> SyncRe
 
 /// Fetches history from the stored cursor on; each round is stored before it is acknowledged.
 async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64, SyncError> {
-    let mac = ctx.device.mac.as_str();
+    let mac = ctx.device.mac;
     let since: DateTime<Utc> = match ctx.sink.activity_cursor(mac).await {
         Ok(Some(last)) => last + Duration::minutes(1),
         Ok(None) => Utc::now() - FIRST_FETCH_WINDOW,

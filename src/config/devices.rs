@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::error::Diagnostic;
+use crate::mac::Mac;
 use crate::protocol::key::AuthKey;
 
 /// One band to collect from.
@@ -13,8 +14,8 @@ use crate::protocol::key::AuthKey;
 pub struct Device {
     /// The user's id for the band (the original ignored it; we use it as a metric label).
     pub id: String,
-    /// Bluetooth address, normalised to upper case `AA:BB:CC:DD:EE:FF`; unique in the file.
-    pub mac: String,
+    /// Bluetooth address; unique in the file.
+    pub mac: Mac,
     /// The auth key (`token` column).
     pub key: AuthKey,
     /// Optional display name (4th column).
@@ -45,7 +46,7 @@ const COLUMNS: &str = "`id | mac | token` (and optionally `| name`)";
 /// `require_one`: an empty list of bands is an error (it is not for `--simulate`).
 pub fn parse(path: &Path, text: &str, require_one: bool) -> ParsedDevices {
     let mut out = ParsedDevices::default();
-    let mut macs: HashMap<String, usize> = HashMap::new();
+    let mut macs: HashMap<Mac, usize> = HashMap::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut seen_data = false;
     for (index, raw) in text.lines().enumerate() {
@@ -85,7 +86,7 @@ pub fn parse(path: &Path, text: &str, require_one: bool) -> ParsedDevices {
                 } else {
                     ids.insert(device.id.clone(), line);
                 }
-                macs.insert(device.mac.clone(), line);
+                macs.insert(device.mac, line);
                 out.devices.push(device);
             }
             Err(messages) => out
@@ -151,32 +152,27 @@ fn parse_line(columns: &[&str]) -> Result<Device, Vec<String>> {
     }
 }
 
-/// Six two-digit hex groups separated by `:` (or `-`), returned upper case with `:`.
-pub fn parse_mac(text: &str) -> Result<String, String> {
-    let groups: Vec<&str> = text.split([':', '-']).collect();
-    let valid = groups.len() == 6
-        && groups
-            .iter()
-            .all(|g| g.len() == 2 && g.chars().all(|c| c.is_ascii_hexdigit()));
-    if valid {
-        return Ok(groups.join(":").to_ascii_uppercase());
-    }
+/// A MAC as a person typed it (the `mac` column, `--mac`). The message quotes what was found
+/// unless it may be a key (a token typed in the wrong column): keys never appear in messages.
+pub fn parse_mac(text: &str) -> Result<Mac, String> {
     let expected = "mac: expected a Bluetooth address like AA:BB:CC:DD:EE:FF";
-    Err(if text.is_empty() {
-        format!("{expected}, found an empty column")
-    } else if AuthKey::from_hex(text).is_ok() {
-        // Never echo a key, even one in the wrong column.
-        format!("{expected}, found what looks like an auth key (are the columns swapped?)")
-    } else {
-        format!("{expected}, found {text:?}")
+    text.parse().map_err(|_| {
+        if text.is_empty() {
+            format!("{expected}, found an empty column")
+        } else if AuthKey::from_hex(text).is_ok() {
+            // Never echo a key, even one in the wrong column.
+            format!("{expected}, found what looks like an auth key (are the columns swapped?)")
+        } else {
+            format!("{expected}, found {text:?}")
+        }
     })
 }
 
 /// A band to add to `devices.csv` (`miband key --append`).
 #[derive(Debug, Clone)]
 pub struct NewBand {
-    /// Upper-case `AA:BB:CC:DD:EE:FF`.
-    pub mac: String,
+    /// The band's address.
+    pub mac: Mac,
     /// The key; written as 32 lower-case hex digits.
     pub key: AuthKey,
     /// Optional display name (4th column).
@@ -192,7 +188,7 @@ pub enum AppendError {
     )]
     MacPresent {
         /// The band.
-        mac: String,
+        mac: Mac,
         /// 1-based line where it is.
         line: usize,
     },
@@ -212,7 +208,7 @@ pub fn format_line(id: &str, band: &NewBand) -> String {
 /// they are. New ids continue after the largest numeric id in the file. Refuses a MAC that is
 /// already there (in whatever spelling) rather than leaving the file with two keys for one band.
 pub fn append(text: &str, bands: &[NewBand]) -> Result<String, AppendError> {
-    let mut macs: HashMap<String, usize> = HashMap::new();
+    let mut macs: HashMap<Mac, usize> = HashMap::new();
     let mut max_id: u64 = 0;
     for (index, raw) in text.lines().enumerate() {
         let content = raw.split('#').next().unwrap_or("").trim();
@@ -231,11 +227,11 @@ pub fn append(text: &str, bands: &[NewBand]) -> Result<String, AppendError> {
     for (offset, band) in (1..).zip(bands) {
         if let Some(&line) = macs.get(&band.mac) {
             return Err(AppendError::MacPresent {
-                mac: band.mac.clone(),
+                mac: band.mac,
                 line,
             });
         }
-        macs.insert(band.mac.clone(), 0);
+        macs.insert(band.mac, 0);
         out.push_str(&format_line(&(max_id + offset).to_string(), band));
         out.push('\n');
     }
@@ -276,10 +272,10 @@ mod tests {
         assert!(p.warnings.is_empty());
         assert_eq!(p.devices.len(), 2);
         assert_eq!(p.devices[0].id, "1");
-        assert_eq!(p.devices[0].mac, "AA:BB:CC:DD:EE:01");
+        assert_eq!(p.devices[0].mac.to_string(), "AA:BB:CC:DD:EE:01");
         assert_eq!(p.devices[0].name, None);
         assert_eq!(p.devices[0].display_name(), "1");
-        assert_eq!(p.devices[1].mac, "AA:BB:CC:DD:EE:02");
+        assert_eq!(p.devices[1].mac.to_string(), "AA:BB:CC:DD:EE:02");
         assert_eq!(p.devices[1].name.as_deref(), Some("Grandma"));
         assert_eq!(p.devices[1].key, p.devices[0].key);
     }
@@ -308,10 +304,39 @@ mod tests {
     }
 
     #[test]
+    fn messages_never_quote_the_token_column() {
+        let bad_tokens = [
+            "zz8fa9b42eb8ba7d1d3ddb2f0c2b4a1e",
+            "8fa9b42eb8ba7d1d",
+            "0x8fa9b42eb8ba7d1d3ddb2f0c2b4a1e6c00",
+        ];
+        for token in bad_tokens {
+            let p = run(&format!("1 | AA:BB:CC:DD:EE:01 | {token}\n"));
+            assert_eq!(p.errors.len(), 1, "{token}");
+            assert!(!p.errors[0].to_string().contains(token), "{}", p.errors[0]);
+        }
+        // A key typed into the mac column is not quoted either.
+        let p = run(&format!("1 | {KEY} | {KEY}\n"));
+        assert!(!p.errors[0].to_string().contains(KEY), "{}", p.errors[0]);
+    }
+
+    #[test]
+    fn the_same_band_in_another_case_is_a_duplicate() {
+        let p = run(&format!(
+            "1 | aa:bb:cc:dd:ee:01 | {KEY}\n2 | AA-BB-CC-DD-EE-01 | {KEY}\n"
+        ));
+        assert_eq!(p.devices.len(), 1);
+        assert_eq!(
+            p.errors[0].to_string(),
+            "devices.csv:2: mac: expected each band once, found AA:BB:CC:DD:EE:01 again (first on line 1)"
+        );
+    }
+
+    #[test]
     fn appended_lines_read_back_and_keep_the_rest() {
         let key = AuthKey::from_hex(KEY).unwrap();
         let band = |mac: &str, name: Option<&str>| NewBand {
-            mac: mac.into(),
+            mac: mac.parse().unwrap(),
             key: key.clone(),
             name: name.map(Into::into),
         };
@@ -327,24 +352,24 @@ mod tests {
         assert!(after.starts_with(&format!("{before}\n")), "{after}");
         let p = run(&after);
         assert!(p.errors.is_empty(), "{:?}", p.errors);
-        let got: Vec<(&str, &str, Option<&str>)> = p
+        let got: Vec<(&str, String, Option<&str>)> = p
             .devices
             .iter()
-            .map(|d| (d.id.as_str(), d.mac.as_str(), d.name.as_deref()))
+            .map(|d| (d.id.as_str(), d.mac.to_string(), d.name.as_deref()))
             .collect();
         assert_eq!(
             got,
             [
-                ("7", "AA:BB:CC:DD:EE:01", None),
-                ("8", "AA:BB:CC:DD:EE:02", Some("Bob")),
-                ("9", "AA:BB:CC:DD:EE:03", None),
+                ("7", "AA:BB:CC:DD:EE:01".into(), None),
+                ("8", "AA:BB:CC:DD:EE:02".into(), Some("Bob")),
+                ("9", "AA:BB:CC:DD:EE:03".into(), None),
             ]
         );
         assert!(p.devices.iter().all(|d| d.key == key));
         assert_eq!(
             append(&before, &[band("AA:BB:CC:DD:EE:01", None)]),
             Err(AppendError::MacPresent {
-                mac: "AA:BB:CC:DD:EE:01".into(),
+                mac: "AA:BB:CC:DD:EE:01".parse().unwrap(),
                 line: 3
             })
         );

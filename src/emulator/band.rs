@@ -15,6 +15,7 @@ use super::model::Model;
 use super::raw_stream::RawStream;
 use super::world::World;
 use crate::link::Notification;
+use crate::mac::Mac;
 use crate::protocol::activity::ActivitySample;
 use crate::protocol::auth::{self, AuthCommand, AuthReply, AuthVariant};
 use crate::protocol::battery::BatteryInfo;
@@ -33,7 +34,7 @@ pub struct BandOptions {
     /// Hardware model (sample size, revision strings).
     pub model: Model,
     /// Public address.
-    pub mac: [u8; 6],
+    pub mac: Mac,
     /// The auth key the band holds.
     pub key: AuthKey,
     /// Time zone the band clock is set to, in quarter-hours.
@@ -56,7 +57,7 @@ pub struct BandOptions {
 
 impl BandOptions {
     /// Sensible defaults for a band with this address and key.
-    pub fn new(model: Model, mac: [u8; 6], key: AuthKey) -> BandOptions {
+    pub fn new(model: Model, mac: Mac, key: AuthKey) -> BandOptions {
         BandOptions {
             model,
             mac,
@@ -66,7 +67,7 @@ impl BandOptions {
             history: Duration::days(3),
             round_cap: 1440,
             mtu: 23,
-            seed: u64::from_be_bytes([0, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]]),
+            seed: mac.to_u64(),
             faults: Faults::default(),
             one_shot_delay: Duration::seconds(3),
         }
@@ -269,10 +270,10 @@ impl Band {
                     .encode()
                     .to_vec()
             }
-            u::CHAR_SERIAL_NUMBER => hex::encode(self.opts.mac).into_bytes(),
+            u::CHAR_SERIAL_NUMBER => hex::encode(self.opts.mac.as_bytes()).into_bytes(),
             u::CHAR_HARDWARE_REVISION => m.hardware_revision().as_bytes().to_vec(),
             u::CHAR_SOFTWARE_REVISION => m.software_revision().as_bytes().to_vec(),
-            u::CHAR_SYSTEM_ID => system_id_from_mac(self.opts.mac).to_vec(),
+            u::CHAR_SYSTEM_ID => system_id_from_mac(*self.opts.mac.as_bytes()).to_vec(),
             u::CHAR_PNP_ID => m.pnp_id().encode().to_vec(),
             u::CHAR_HEART_RATE_CONTROL | u::CHAR_RAW_CONTROL => Vec::new(),
             other if Band::knows(other) => return Err(GattError::NotPermitted(other)),
@@ -579,7 +580,7 @@ mod tests {
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
         let key = AuthKey::from_bytes([7; 16]);
         let b = Band::new(
-            BandOptions::new(Model::Mb5, [1, 2, 3, 4, 5, 6], key),
+            BandOptions::new(Model::Mb5, Mac::new([1, 2, 3, 4, 5, 6]), key),
             Arc::new(Still),
             t0,
         );

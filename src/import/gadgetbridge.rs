@@ -269,7 +269,7 @@ impl GadgetbridgeDb {
                 (_, Some(t)) => format!("TYPE {t}"),
                 _ => "unknown type".into(),
             };
-            let parsed = parse_mac(identifier.trim()).ok();
+            let parsed = parse_mac(identifier.trim()).ok().map(|m| m.to_string());
             out.push(GbDevice {
                 id,
                 is_mac: parsed.is_some(),

@@ -103,7 +103,7 @@ pub fn read_keys(path: &Path) -> Result<Vec<FoundKey>, MifitError> {
 fn mac_shaped(text: &str) -> Option<String> {
     let t = text.trim();
     (t.len() == 17 && t.as_bytes()[2] == b':')
-        .then(|| parse_mac(t).ok())
+        .then(|| parse_mac(t).ok().map(|m| m.to_string()))
         .flatten()
 }
 

@@ -6,7 +6,7 @@ use super::*;
 
 fn labels(n: u8, name: &str) -> BandLabels {
     BandLabels {
-        mac: format!("C8:0F:10:00:00:0{n}"),
+        mac: format!("C8:0F:10:00:00:0{n}").parse().unwrap(),
         id: n.to_string(),
         name: name.into(),
     }
@@ -35,7 +35,7 @@ fn sample() -> MetricsState {
     let state = MetricsState::new();
     state.add_band(labels(1, "Alice"));
     state.add_band(labels(2, "Bob \"the\" band"));
-    state.update_band("C8:0F:10:00:00:01", |b| {
+    state.update_band("C8:0F:10:00:00:01".parse().unwrap(), |b| {
         b.mark_up();
         b.readings.battery_level_percent = Some(87);
         b.readings.charging = Some(false);
@@ -49,7 +49,7 @@ fn sample() -> MetricsState {
             Duration::from_millis(7500),
         );
     });
-    state.update_band("C8:0F:10:00:00:02", |b| {
+    state.update_band("C8:0F:10:00:00:02".parse().unwrap(), |b| {
         b.mark_up();
         b.readings.steps = Some(99);
         b.auth_failed();
@@ -138,7 +138,7 @@ fn samples(text: &str) -> Vec<&str> {
 fn a_band_that_is_down_shows_only_up_0_and_what_stays_true() {
     let state = MetricsState::new();
     state.add_band(labels(1, "Alice"));
-    state.update_band("C8:0F:10:00:00:01", |b| {
+    state.update_band("C8:0F:10:00:00:01".parse().unwrap(), |b| {
         b.mark_up();
         b.readings.battery_level_percent = Some(50);
         b.readings.heart_rate_bpm = Some(60);
@@ -170,7 +170,7 @@ fn a_band_that_is_down_shows_only_up_0_and_what_stays_true() {
 fn missing_values_are_absent_not_zero() {
     let state = MetricsState::new();
     state.add_band(labels(1, "Alice"));
-    state.update_band("C8:0F:10:00:00:01", |b| {
+    state.update_band("C8:0F:10:00:00:01".parse().unwrap(), |b| {
         b.mark_up();
         b.readings.battery_level_percent = Some(0);
     });

@@ -11,12 +11,13 @@ use prometheus_client::encoding::EncodeLabelSet;
 
 use super::sync_histogram::SyncDurations;
 use crate::config::Device;
+use crate::mac::Mac;
 
 /// Labels of every per-band series, in the order of [`super::names::BAND_LABELS`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, EncodeLabelSet)]
 pub struct BandLabels {
-    /// Bluetooth address, upper case.
-    pub mac: String,
+    /// Bluetooth address (upper case in the label).
+    pub mac: Mac,
     /// The id from `devices.csv`.
     pub id: String,
     /// The display name (falls back to the id, so the label is never empty).
@@ -27,7 +28,7 @@ impl BandLabels {
     /// The labels of a configured band.
     pub fn from_device(device: &Device) -> Self {
         BandLabels {
-            mac: device.mac.clone(),
+            mac: device.mac,
             id: device.id.clone(),
             name: device.display_name().to_string(),
         }
@@ -137,7 +138,7 @@ pub struct StateSnapshot {
 
 #[derive(Debug, Default)]
 struct Inner {
-    bands: BTreeMap<String, BandSnapshot>,
+    bands: BTreeMap<Mac, BandSnapshot>,
     database_up: Option<bool>,
     journal_backlog: Option<u64>,
 }
@@ -161,21 +162,19 @@ impl MetricsState {
         match inner.bands.get_mut(&labels.mac) {
             Some(band) => band.labels = labels,
             None => {
-                inner
-                    .bands
-                    .insert(labels.mac.clone(), BandSnapshot::new(labels));
+                inner.bands.insert(labels.mac, BandSnapshot::new(labels));
             }
         }
     }
 
     /// Forgets a band removed from the configuration: its series disappear.
-    pub fn remove_band(&self, mac: &str) {
-        self.write().bands.remove(mac);
+    pub fn remove_band(&self, mac: Mac) {
+        self.write().bands.remove(&mac);
     }
 
     /// Changes one band; returns `false` when no band has this MAC.
-    pub fn update_band(&self, mac: &str, change: impl FnOnce(&mut BandSnapshot)) -> bool {
-        match self.write().bands.get_mut(mac) {
+    pub fn update_band(&self, mac: Mac, change: impl FnOnce(&mut BandSnapshot)) -> bool {
+        match self.write().bands.get_mut(&mac) {
             Some(band) => {
                 change(band);
                 true
@@ -220,9 +219,13 @@ impl MetricsState {
 mod tests {
     use super::*;
 
+    fn m(mac: &str) -> Mac {
+        mac.parse().unwrap()
+    }
+
     fn labels(mac: &str) -> BandLabels {
         BandLabels {
-            mac: mac.into(),
+            mac: m(mac),
             id: "1".into(),
             name: "Alice".into(),
         }
@@ -233,13 +236,13 @@ mod tests {
         let state = MetricsState::new();
         state.add_band(labels("AA:00:00:00:00:01"));
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert!(state.update_band("AA:00:00:00:00:01", |b| {
+        assert!(state.update_band(m("AA:00:00:00:00:01"), |b| {
             b.mark_up();
             b.readings.steps = Some(1234);
             b.counters.samples_stored += 60;
             b.sync_finished(at, Duration::from_secs(3));
         }));
-        state.update_band("AA:00:00:00:00:01", BandSnapshot::connection_failed);
+        state.update_band(m("AA:00:00:00:00:01"), BandSnapshot::connection_failed);
         let s = state.snapshot();
         let band = &s.bands[0];
         assert!(!band.up);
@@ -247,7 +250,7 @@ mod tests {
         assert_eq!(band.counters.samples_stored, 60);
         assert_eq!(band.counters.connection_failures, 1);
         assert_eq!(band.last_sync, Some(at));
-        assert!(!state.update_band("FF:00:00:00:00:00", BandSnapshot::mark_up));
+        assert!(!state.update_band(m("FF:00:00:00:00:00"), BandSnapshot::mark_up));
     }
 
     #[test]
@@ -255,16 +258,16 @@ mod tests {
         let state = MetricsState::new();
         state.add_band(labels("BB:00:00:00:00:02"));
         state.add_band(labels("AA:00:00:00:00:01"));
-        state.update_band("AA:00:00:00:00:01", |b| b.counters.auth_failures = 2);
+        state.update_band(m("AA:00:00:00:00:01"), |b| b.counters.auth_failures = 2);
         let mut renamed = labels("AA:00:00:00:00:01");
         renamed.name = "Bob".into();
         state.add_band(renamed);
         let s = state.snapshot();
-        let macs: Vec<&str> = s.bands.iter().map(|b| b.labels.mac.as_str()).collect();
+        let macs: Vec<String> = s.bands.iter().map(|b| b.labels.mac.to_string()).collect();
         assert_eq!(macs, ["AA:00:00:00:00:01", "BB:00:00:00:00:02"]);
         assert_eq!(s.bands[0].labels.name, "Bob");
         assert_eq!(s.bands[0].counters.auth_failures, 2);
-        state.remove_band("AA:00:00:00:00:01");
+        state.remove_band(m("AA:00:00:00:00:01"));
         assert_eq!(state.snapshot().bands.len(), 1);
     }
 }

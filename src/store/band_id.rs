@@ -23,6 +23,7 @@ use std::fmt;
 use tokio_postgres::Client;
 
 use super::store_error::StoreError;
+use crate::mac::Mac;
 
 /// A band's database id, the "User N" of dashboards, mirror, metrics and API. Always positive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,8 +60,9 @@ impl fmt::Display for BandId {
 /// A band to register: its MAC and the id devices.csv asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BandClaim {
-    /// Bluetooth address (matched ignoring case, stored as given for a new band).
-    pub mac: String,
+    /// Bluetooth address (matched ignoring the case of stored rows; a new band is stored as
+    /// [`Mac`] displays it).
+    pub mac: Mac,
     /// The id wanted, if devices.csv gives a number.
     pub wanted: Option<BandId>,
 }
@@ -85,7 +87,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
     /// The MAC as claimed.
-    pub mac: String,
+    pub mac: Mac,
     /// The id devices.csv asked for.
     pub wanted: Option<BandId>,
     /// The id it has in the database.
@@ -145,16 +147,16 @@ pub fn plan(existing: &[(i32, String)], claims: &[BandClaim]) -> Vec<Registratio
         + 1;
     let mut out: Vec<Registration> = Vec::with_capacity(claims.len());
     for c in claims {
-        let done = out.iter().find(|r| key(&r.mac) == key(&c.mac));
+        let done = out.iter().find(|r| r.mac == c.mac);
         if let Some(r) = done {
             out.push(Registration {
-                mac: c.mac.clone(),
+                mac: c.mac,
                 wanted: c.wanted,
                 ..r.clone()
             });
             continue;
         }
-        let (id, outcome) = if let Some(&id) = by_mac.get(&key(&c.mac)) {
+        let (id, outcome) = if let Some(&id) = by_mac.get(&c.mac.to_string()) {
             (id, Outcome::Kept)
         } else {
             match c.wanted {
@@ -176,10 +178,10 @@ pub fn plan(existing: &[(i32, String)], claims: &[BandClaim]) -> Vec<Registratio
                 }
             }
         };
-        holder.entry(id).or_insert_with(|| c.mac.clone());
-        by_mac.entry(key(&c.mac)).or_insert(id);
+        holder.entry(id).or_insert_with(|| c.mac.to_string());
+        by_mac.entry(c.mac.to_string()).or_insert(id);
         out.push(Registration {
-            mac: c.mac.clone(),
+            mac: c.mac,
             wanted: c.wanted,
             id: BandId(id),
             outcome,
@@ -216,7 +218,7 @@ pub async fn register_bands(
             .execute(
                 "INSERT INTO mibandrecord (id, mac, ts_drift) VALUES ($1, $2, 0) \
                  ON CONFLICT DO NOTHING",
-                &[&r.id.0, &r.mac],
+                &[&r.id.0, &r.mac.to_string()],
             )
             .await
             .map_err(q)?;
@@ -415,11 +417,11 @@ pub async fn read_mapping(client: &Client) -> Result<Vec<MappedBand>, tokio_post
 /// Where devices.csv and the database disagree: for each configured band `(mac, csv id)`, a
 /// warning when the database knows it under another number. Bands not yet in the database are
 /// not a disagreement (they will get their id at first sync, if it is free).
-pub fn disagreements(devices: &[(String, String)], mapping: &[MappedBand]) -> Vec<String> {
+pub fn disagreements(devices: &[(Mac, String)], mapping: &[MappedBand]) -> Vec<String> {
     let claims: Vec<BandClaim> = devices
         .iter()
         .map(|(mac, id)| BandClaim {
-            mac: mac.clone(),
+            mac: *mac,
             wanted: BandId::from_csv_id(id),
         })
         .collect();
@@ -437,9 +439,14 @@ pub fn disagreements(devices: &[(String, String)], mapping: &[MappedBand]) -> Ve
 mod tests {
     use super::*;
 
-    fn claim(mac: &str, wanted: Option<i32>) -> BandClaim {
+    /// A MAC from its first group, in the case given: `m("aa")` is `aa:00:00:00:00:00`.
+    fn m(first: &str) -> String {
+        format!("{first}:00:00:00:00:00")
+    }
+
+    fn claim(first: &str, wanted: Option<i32>) -> BandClaim {
         BandClaim {
-            mac: mac.into(),
+            mac: m(first).parse().unwrap(),
             wanted: wanted.and_then(BandId::new),
         }
     }
@@ -468,7 +475,7 @@ mod tests {
 
     #[test]
     fn a_band_in_the_database_keeps_its_id_and_is_reported() {
-        let existing = [(1, "bb".to_string()), (3, "AA".to_string())];
+        let existing = [(1, m("bb")), (3, m("AA"))];
         let p = plan(&existing, &[claim("AA", Some(1)), claim("BB", Some(2))]);
         assert_eq!(ids(&p), [3, 1]);
         assert!(p.iter().all(|r| r.outcome == Outcome::Kept));
@@ -479,7 +486,7 @@ mod tests {
 
     #[test]
     fn a_taken_id_is_a_conflict_naming_both_and_the_band_gets_a_free_one() {
-        let existing = [(1, "CC".to_string())];
+        let existing = [(1, m("CC"))];
         // 5 is asked for by a later line, so the free id skips it.
         let p = plan(
             &existing,
@@ -490,12 +497,7 @@ mod tests {
             ],
         );
         assert_eq!(ids(&p), [6, 5, 7]);
-        assert_eq!(
-            p[0].outcome,
-            Outcome::Conflict {
-                holder: "CC".into()
-            }
-        );
+        assert_eq!(p[0].outcome, Outcome::Conflict { holder: m("CC") });
         let w = p[0].warning().unwrap();
         assert!(w.contains("band AA") && w.contains("band CC"), "{w}");
         assert_eq!(p[2].outcome, Outcome::Free);
@@ -506,18 +508,13 @@ mod tests {
     fn two_lines_asking_for_one_id_the_first_wins() {
         let p = plan(&[], &[claim("AA", Some(1)), claim("BB", Some(1))]);
         assert_eq!(ids(&p), [1, 2]);
-        assert_eq!(
-            p[1].outcome,
-            Outcome::Conflict {
-                holder: "AA".into()
-            }
-        );
+        assert_eq!(p[1].outcome, Outcome::Conflict { holder: m("AA") });
     }
 
     #[test]
     fn the_same_mac_twice_or_in_another_case_is_one_band() {
         let p = plan(
-            &[(4, "aa".into())],
+            &[(4, m("aa"))],
             &[claim("AA", Some(4)), claim("Aa", Some(4))],
         );
         assert_eq!(ids(&p), [4, 4]);
@@ -528,16 +525,16 @@ mod tests {
     fn disagreements_ignore_bands_not_yet_stored() {
         let mapping = [MappedBand {
             id: BandId(3),
-            mac: "AA".into(),
+            mac: "aa:00:00:00:00:01".into(),
             name: Some("Alice".into()),
         }];
         let devices = [
-            ("AA".to_string(), "1".to_string()),
-            ("BB".to_string(), "2".to_string()),
+            ("AA:00:00:00:00:01".parse().unwrap(), "1".to_string()),
+            ("BB:00:00:00:00:02".parse().unwrap(), "2".to_string()),
         ];
         let w = disagreements(&devices, &mapping);
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(w[0].contains("band AA"), "{w:?}");
-        assert_eq!(mapping[0].line(), "User 3 = AA (Alice)");
+        assert!(w[0].contains("band AA:00:00:00:00:01"), "{w:?}");
+        assert_eq!(mapping[0].line(), "User 3 = aa:00:00:00:00:01 (Alice)");
     }
 }

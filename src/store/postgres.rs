@@ -19,6 +19,7 @@ use super::record::{
     BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
 };
 pub use super::store_error::StoreError;
+use crate::mac::Mac;
 use crate::protocol::activity::{TimedSample, NO_HEART_RATE};
 
 /// Session-local staging table for COPY; `ON COMMIT DELETE ROWS` empties it after every
@@ -97,11 +98,8 @@ impl Store {
     /// The band's id (miband-dc's "User N"), registering the band on first sight with a free
     /// id. The MAC is matched ignoring case so a band miband-dc stored keeps its id whatever
     /// case the config has. Bands from devices.csv go through [`Store::register_bands`].
-    pub async fn band_id(&mut self, mac: &str) -> Result<i32, StoreError> {
-        let claim = BandClaim {
-            mac: mac.to_string(),
-            wanted: None,
-        };
+    pub async fn band_id(&mut self, mac: Mac) -> Result<i32, StoreError> {
+        let claim = BandClaim { mac, wanted: None };
         Ok(self.register_bands(&[claim]).await?[0].id.get())
     }
 

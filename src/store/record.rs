@@ -7,14 +7,15 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::mac::Mac;
 use crate::protocol::activity::{ActivitySample, TimedSample};
 
 /// A reading for the band with this MAC. The MAC, not the database id, is the key because the id
 /// is unknown while the database is down.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BandRecord {
-    /// The band's Bluetooth address as configured (case is ignored when matching rows).
-    pub mac: String,
+    /// The band's Bluetooth address (case is ignored when matching rows).
+    pub mac: Mac,
     /// What was read.
     pub record: Record,
 }
@@ -129,9 +130,7 @@ impl BandRecord {
     /// instead of being journaled and replayed forever.
     pub fn validate(&self) -> Result<(), InvalidRecord> {
         let bad = |what, detail: String| Err(InvalidRecord { what, detail });
-        if self.mac.is_empty() || self.mac.chars().count() > MAX_TEXT_CHARS {
-            return bad("mac", format!("{:?} is empty or too long", self.mac));
-        }
+        // The MAC is a `Mac`: valid by construction, 17 characters as stored.
         match &self.record {
             Record::Activity { .. }
             | Record::Battery(_)
@@ -270,7 +269,7 @@ mod tests {
         ];
         for record in records {
             let r = BandRecord {
-                mac: "AA:BB:CC:DD:EE:FF".into(),
+                mac: "AA:BB:CC:DD:EE:FF".parse().unwrap(),
                 record,
             };
             let json = serde_json::to_vec(&r).unwrap();
@@ -292,7 +291,7 @@ mod tests {
     #[test]
     fn validation_catches_what_postgres_would_refuse() {
         let rec = |record| BandRecord {
-            mac: "AA:BB:CC:DD:EE:FF".into(),
+            mac: "AA:BB:CC:DD:EE:FF".parse().unwrap(),
             record,
         };
         let steps = |steps| {
@@ -310,8 +309,8 @@ mod tests {
             ..Default::default()
         }));
         assert_eq!(long.validate().unwrap_err().what, "serial_number");
-        let mut no_mac = steps(1);
-        no_mac.mac.clear();
-        assert_eq!(no_mac.validate().unwrap_err().what, "mac");
+        // A journal line whose MAC is not a MAC never becomes a record.
+        let line = r#"{"mac":"AA:BB","record":{"kind":"steps","ts":"2026-01-01T00:00:00Z","steps":1,"meters":1,"calories":1}}"#;
+        assert!(serde_json::from_str::<BandRecord>(line).is_err());
     }
 }

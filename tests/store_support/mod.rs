@@ -66,7 +66,7 @@ pub fn minutes(from: i64, to: i64) -> Vec<TimedSample> {
 
 pub fn activity(mac: &str, from: i64, to: i64) -> BandRecord {
     BandRecord {
-        mac: mac.into(),
+        mac: mac.parse().unwrap(),
         record: Record::Activity {
             samples: minutes(from, to),
         },
@@ -77,7 +77,7 @@ pub fn activity(mac: &str, from: i64, to: i64) -> BandRecord {
 pub fn readings(mac: &str, i: i64) -> Vec<BandRecord> {
     let ts = minute_ts(i);
     let rec = |record| BandRecord {
-        mac: mac.into(),
+        mac: mac.parse().unwrap(),
         record,
     };
     vec![

@@ -12,6 +12,7 @@ use miband::emulator::band::{Band, BandOptions};
 use miband::emulator::link::{Clock, EmulatedBand};
 use miband::emulator::model::Model;
 use miband::emulator::world::{BatteryState, DayTotals, World};
+use miband::mac::Mac;
 use miband::protocol::activity::ActivitySample;
 use miband::protocol::key::AuthKey;
 use miband::session::SessionOptions;
@@ -59,12 +60,8 @@ impl World for Ledger {
 }
 
 /// Parses `C8:0F:10:00:00:01`.
-pub fn mac(s: &str) -> [u8; 6] {
-    let v: Vec<u8> = s
-        .split(':')
-        .map(|h| u8::from_str_radix(h, 16).unwrap())
-        .collect();
-    v.try_into().unwrap()
+pub fn mac(s: &str) -> Mac {
+    s.parse().unwrap()
 }
 
 /// A band on the system clock (the emulated BlueZ serves it in real time).

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
+use miband::mac::Mac;
 use miband::metrics::{serve, BandLabels, MetricsState};
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
@@ -87,8 +88,8 @@ pub fn agent() -> ureq::Agent {
 }
 
 /// The MAC of band `n` (1-based).
-pub fn mac(n: usize) -> String {
-    format!("C8:0F:10:00:00:{n:02X}")
+pub fn mac(n: usize) -> Mac {
+    Mac::new([0xC8, 0x0F, 0x10, 0, 0, n as u8])
 }
 
 /// `bands` bands with ids 1..=bands; every band is up with every reading set, except that
@@ -101,7 +102,7 @@ pub fn sample_state(bands: usize) -> MetricsState {
             id: n.to_string(),
             name: format!("Band {n}"),
         });
-        state.update_band(&mac(n), |b| {
+        state.update_band(mac(n), |b| {
             b.mark_up();
             b.readings.battery_level_percent = Some(80);
             b.readings.charging = Some(n % 3 == 0);

@@ -31,6 +31,7 @@ pub mod frame;
 use self::checkpoint::{read_checkpoint, write_checkpoint};
 use self::frame::Frame;
 use super::record::{BandRecord, Record};
+use crate::mac::Mac;
 
 /// Limits of a journal.
 #[derive(Debug, Clone, Copy)]
@@ -110,8 +111,8 @@ pub struct Journal {
     next_seq: u64,
     /// Where each record not yet marked done starts, oldest first.
     backlog: VecDeque<Position>,
-    /// Latest journaled minute per band (upper-case MAC), so fetching can resume past it.
-    activity_cursors: HashMap<String, DateTime<Utc>>,
+    /// Latest journaled minute per band, so fetching can resume past it.
+    activity_cursors: HashMap<Mac, DateTime<Utc>>,
 }
 
 /// Where a record is: segment id and byte offset of its frame.
@@ -235,10 +236,7 @@ impl Journal {
         });
         if let Record::Activity { samples } = &entry.record.record {
             if let Some(max) = samples.iter().map(|s| s.ts).max() {
-                let c = self
-                    .activity_cursors
-                    .entry(entry.record.mac.to_ascii_uppercase())
-                    .or_insert(max);
+                let c = self.activity_cursors.entry(entry.record.mac).or_insert(max);
                 *c = (*c).max(max);
             }
         }
@@ -371,10 +369,8 @@ impl Journal {
 
     /// The latest minute journaled for this band since the journal was opened (its pending
     /// records included), to resume fetching after it while the database is unreachable.
-    pub fn activity_cursor(&self, mac: &str) -> Option<DateTime<Utc>> {
-        self.activity_cursors
-            .get(&mac.to_ascii_uppercase())
-            .copied()
+    pub fn activity_cursor(&self, mac: Mac) -> Option<DateTime<Utc>> {
+        self.activity_cursors.get(&mac).copied()
     }
 
     /// The journal directory.

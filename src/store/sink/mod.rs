@@ -30,6 +30,7 @@ use super::db_config::DbConfig;
 use super::journal::{Journal, JournalError, JournalOptions};
 use super::postgres::{Store, StoreError};
 use super::record::{BandRecord, InvalidRecord, Record};
+use crate::mac::Mac;
 
 /// Tuning of a [`Sink`].
 #[derive(Debug, Clone, Copy)]
@@ -93,7 +94,7 @@ pub enum SinkError {
     #[error("last stored minute of band {mac} unknown while the database is unreachable")]
     CursorUnknown {
         /// The band.
-        mac: String,
+        mac: Mac,
     },
     /// [`Sink::shutdown`] was called.
     #[error("storage is shutting down")]
@@ -121,16 +122,16 @@ struct Inner {
     journal: Journal,
     retry_at: Option<Instant>,
     backoff: Duration,
-    /// Upper-case MAC → database id; ids never change, so this outlives connections.
-    dev_ids: HashMap<String, i32>,
+    /// MAC → database id; ids never change, so this outlives connections.
+    dev_ids: HashMap<Mac, i32>,
     /// The configured bands and the ids devices.csv asks for, registered all at once (in
     /// devices.csv order) the first time any of them is needed, so the order bands happen to
     /// sync in never decides who is User 1.
     claims: Vec<BandClaim>,
-    /// Upper-case MAC → display name, for the mapping lines in the log.
-    names: HashMap<String, String>,
-    /// Upper-case MAC → last stored minute as last seen in the database.
-    cursors: HashMap<String, Option<DateTime<Utc>>>,
+    /// MAC → display name, for the mapping lines in the log.
+    names: HashMap<Mac, String>,
+    /// MAC → last stored minute as last seen in the database.
+    cursors: HashMap<Mac, Option<DateTime<Utc>>>,
     closed: bool,
 }
 
@@ -161,13 +162,10 @@ impl Sink {
 
     /// The bands of devices.csv with the ids they ask for ([`crate::store::band_id`]); set
     /// before the first write. `names` (MAC → display name) only label the log lines.
-    pub async fn set_claims(&self, claims: Vec<BandClaim>, names: HashMap<String, String>) {
+    pub async fn set_claims(&self, claims: Vec<BandClaim>, names: HashMap<Mac, String>) {
         let mut g = self.inner.lock().await;
         g.claims = claims;
-        g.names = names
-            .into_iter()
-            .map(|(mac, name)| (mac.to_ascii_uppercase(), name))
-            .collect();
+        g.names = names;
     }
 
     /// Registers every claimed band now and returns their ids (devices.csv order), or `None`
@@ -260,30 +258,29 @@ impl Sink {
 
     /// Where the band's stored history ends: the later of the database's `last_activity_ts` and
     /// the newest journaled minute. Errors only if neither is known.
-    pub async fn activity_cursor(&self, mac: &str) -> Result<Option<DateTime<Utc>>, SinkError> {
+    pub async fn activity_cursor(&self, mac: Mac) -> Result<Option<DateTime<Utc>>, SinkError> {
         let mut g = self.inner.lock().await;
-        let key = mac.to_ascii_uppercase();
         if g.may_try(Instant::now()) && self.ensure_connected(&mut g).await.is_ok() {
             match self.db_cursor(&mut g, mac).await {
                 Ok(c) => {
-                    g.cursors.insert(key.clone(), c);
+                    g.cursors.insert(mac, c);
                 }
                 Err(e) if e.is_unavailable() => self.mark_down(&mut g, &e),
                 Err(e) => return Err(e.into()),
             }
         }
         let journaled = g.journal.activity_cursor(mac);
-        match (g.cursors.get(&key).copied(), journaled) {
+        match (g.cursors.get(&mac).copied(), journaled) {
             (Some(db), j) => Ok(db.max(j)),
             (None, Some(j)) => Ok(Some(j)),
-            (None, None) => Err(SinkError::CursorUnknown { mac: mac.into() }),
+            (None, None) => Err(SinkError::CursorUnknown { mac }),
         }
     }
 
     /// The band's database id ("User N"), if the database is (or was) reachable.
-    pub async fn band_id(&self, mac: &str) -> Result<Option<i32>, SinkError> {
+    pub async fn band_id(&self, mac: Mac) -> Result<Option<i32>, SinkError> {
         let mut g = self.inner.lock().await;
-        if let Some(id) = g.dev_ids.get(&mac.to_ascii_uppercase()) {
+        if let Some(id) = g.dev_ids.get(&mac) {
             return Ok(Some(*id));
         }
         if !g.may_try(Instant::now()) || self.ensure_connected(&mut g).await.is_err() {
@@ -343,14 +340,13 @@ impl Sink {
 
     /// One record to the database, each step bounded by `write_timeout`.
     async fn apply(&self, g: &mut Inner, record: &BandRecord) -> Result<u64, StoreError> {
-        let dev_id = self.dev_id(g, &record.mac).await?;
+        let dev_id = self.dev_id(g, record.mac).await?;
         let t = self.opts.write_timeout;
         let store = g.store.as_mut().ok_or_else(StoreError::not_connected)?;
         let inserted = match &record.record {
             Record::Activity { samples } => {
                 let out = with_timeout(t, store.ingest_activity(dev_id, samples)).await?;
-                g.cursors
-                    .insert(record.mac.to_ascii_uppercase(), out.cursor);
+                g.cursors.insert(record.mac, out.cursor);
                 self.stats.add_samples_stored(out.inserted);
                 out.inserted
             }
@@ -359,14 +355,13 @@ impl Sink {
         Ok(inserted)
     }
 
-    async fn dev_id(&self, g: &mut Inner, mac: &str) -> Result<i32, StoreError> {
-        let key = mac.to_ascii_uppercase();
-        if let Some(id) = g.dev_ids.get(&key) {
+    async fn dev_id(&self, g: &mut Inner, mac: Mac) -> Result<i32, StoreError> {
+        if let Some(id) = g.dev_ids.get(&mac) {
             return Ok(*id);
         }
         self.register(g, Some(mac)).await?;
         g.dev_ids
-            .get(&key)
+            .get(&mac)
             .copied()
             .ok_or_else(|| StoreError::Unavailable {
                 detail: format!("band {mac} not registered"),
@@ -378,26 +373,22 @@ impl Sink {
     async fn register(
         &self,
         g: &mut Inner,
-        extra: Option<&str>,
+        extra: Option<Mac>,
     ) -> Result<Vec<Registration>, StoreError> {
         let mut claims = g.claims.clone();
         if let Some(mac) = extra {
-            if !claims.iter().any(|c| c.mac.eq_ignore_ascii_case(mac)) {
-                claims.push(BandClaim {
-                    mac: mac.to_string(),
-                    wanted: None,
-                });
+            if !claims.iter().any(|c| c.mac == mac) {
+                claims.push(BandClaim { mac, wanted: None });
             }
         }
         let store = g.store.as_mut().ok_or_else(StoreError::not_connected)?;
         let regs = with_timeout(self.opts.write_timeout, store.register_bands(&claims)).await?;
         for r in &regs {
-            let key = r.mac.to_ascii_uppercase();
-            if g.dev_ids.insert(key.clone(), r.id.get()).is_none() {
+            if g.dev_ids.insert(r.mac, r.id.get()).is_none() {
                 let mapped = MappedBand {
                     id: r.id,
-                    mac: r.mac.clone(),
-                    name: g.names.get(&key).cloned(),
+                    mac: r.mac.to_string(),
+                    name: g.names.get(&r.mac).cloned(),
                 };
                 tracing::info!("{}", mapped.line());
                 if let Some(w) = r.warning() {
@@ -411,7 +402,7 @@ impl Sink {
     async fn db_cursor(
         &self,
         g: &mut Inner,
-        mac: &str,
+        mac: Mac,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let dev_id = self.dev_id(g, mac).await?;
         let store = g.store.as_mut().ok_or_else(StoreError::not_connected)?;
