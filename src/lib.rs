@@ -10,7 +10,9 @@
 //! - **Bytes.** [`protocol`] is the pure Huami codec (no I/O); every module cites its section of
 //!   `docs/protocol.md`. [`dissect`] renders it as JSON for `miband decode`.
 //! - **One band.** [`session`] drives a band over a `Link`: auth, device info, battery, steps,
-//!   clock, heart rate, incremental history.
+//!   clock, heart rate, incremental history. [`action`] defines the things a user asks of a band
+//!   (alert, alarm, settings, …) once, for the command line and the collector's queue alike.
+//! - **Values.** A band's address is a [`mac::Mac`], parsed once where it enters.
 //! - **Many bands.** [`collector`] schedules syncs from [`config`] (`devices.csv`,
 //!   `settings.json`) and hands each sync's results on: live values to [`metrics`]
 //!   snapshots (rendered at scrape time), history to [`store`]'s sink (PostgreSQL, or the local
@@ -38,4 +40,5 @@ pub mod metrics;
 pub mod protocol;
 pub mod provision;
 pub mod session;
+pub mod shutdown;
 pub mod store;

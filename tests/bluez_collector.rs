@@ -196,3 +196,66 @@ async fn band_lost_mid_fetch_then_away_then_back_resumes_without_loss_or_duplica
     assert!(rows().await >= 1440);
     drop(emu);
 }
+
+/// SIGTERM while one band is being scanned for (it is out of range, so the scan would run to its
+/// timeout) and the other waits for the only slot: both stop at once, so nothing is left for the
+/// shutdown grace to abandon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_scan_in_progress_and_a_band_waiting_for_a_slot() {
+    let s = support::Setup::new(&[
+        &format!("1 | {ALICE} | {KEY} | Alice"),
+        &format!("2 | {BOB} | {KEY} | Bob"),
+    ])
+    .await;
+    let mut settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.settings()).unwrap()).unwrap();
+    settings["max_concurrent_bands"] = 1.into();
+    std::fs::write(s.settings(), settings.to_string()).unwrap();
+    let bus = PrivateBus::start().unwrap();
+    let (alice, bob) = (band(Model::Mb4, 1, |_| {}), band(Model::Mb5, 2, |_| {}));
+    alice.set_present(false);
+    bob.set_present(false);
+    let emu = Emulator::start(bus.address(), EmulatorConfig::new(vec![alice, bob]))
+        .await
+        .unwrap();
+    let mut cmd = s.command("dc", &[]);
+    cmd.env("DBUS_SYSTEM_BUS_ADDRESS", bus.address());
+    let mut child = support::ChildGuard(cmd.spawn().expect("spawn miband-dc"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !s.log("dc").contains("connecting") {
+        assert!(
+            Instant::now() < deadline,
+            "never connected; log:\n{}",
+            s.log("dc")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let code = loop {
+        if let Some(st) = child.0.try_wait().unwrap() {
+            break st.code();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running; log:\n{}",
+            s.log("dc")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let log = s.log("dc");
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        !log.contains("did not stop within"),
+        "a task did not hear SIGTERM:\n{log}"
+    );
+    assert!(
+        !log.contains("not found within"),
+        "the scan ran out instead:\n{log}"
+    );
+    drop(emu);
+}

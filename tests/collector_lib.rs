@@ -18,8 +18,8 @@ use miband::mac::Mac;
 use miband::metrics::snapshot::MetricsState;
 use miband::protocol::activity::ActivitySample;
 use miband::protocol::key::AuthKey;
+use miband::shutdown::ShutdownTrigger;
 use miband::store::pgcluster::PgCluster;
-use tokio::sync::watch;
 
 /// A wearer whose battery is (or is not) on the charger.
 struct OnCharger(bool);
@@ -127,7 +127,7 @@ async fn run_once(
     let sink = open_sink(&cfg).unwrap();
     let metrics = MetricsState::new();
     register_bands(&metrics, &sink, &cfg.devices).await;
-    let (_tx, rx) = watch::channel(false);
+    let (_trigger, shutdown) = ShutdownTrigger::new();
     let opts = RunOptions {
         once: true,
         ..RunOptions::default()
@@ -135,7 +135,7 @@ async fn run_once(
     let radio = Arc::new(SimRadio::new(bands));
     let summary = tokio::time::timeout(
         Duration::from_secs(120),
-        run(cfg, opts, sink, metrics.clone(), radio, rx),
+        run(cfg, opts, sink, metrics.clone(), radio, shutdown),
     )
     .await
     .expect("the run finished");
@@ -201,4 +201,53 @@ async fn charging_mode_syncs_only_bands_on_the_charger() {
     // Both batteries were read (that is how charging is known); no heart rate in this mode.
     assert_eq!(count(&c, "SELECT count(*) FROM batteryinforecord").await, 2);
     assert_eq!(count(&c, "SELECT count(*) FROM heartraterecord").await, 0);
+}
+
+/// A radio whose connect panics for one band (a bug in a worker), emulated bands otherwise.
+struct PanicsFor(Mac, SimRadio);
+
+#[async_trait::async_trait]
+impl miband::collector::radio::Radio for PanicsFor {
+    async fn connect(
+        &self,
+        mac: Mac,
+    ) -> Result<Box<dyn miband::link::Link>, miband::collector::radio::ConnectError> {
+        assert_ne!(mac, self.0, "a bug in the band worker");
+        self.1.connect(mac).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crashed_band_worker_stops_the_service_with_a_failure_status() {
+    let pg = PgCluster::start_throwaway().unwrap();
+    pg.create_owner_db("miband", "miband", "pw").await.unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let cfg = config(
+        &pg,
+        vec![device(1), device(2)],
+        UpdateMode::All,
+        state.path(),
+    );
+    let sink = open_sink(&cfg).unwrap();
+    let metrics = MetricsState::new();
+    register_bands(&metrics, &sink, &cfg.devices).await;
+    let (_trigger, rx) = ShutdownTrigger::new();
+    // Not --once: without the crash this run would go on for ever.
+    let opts = RunOptions {
+        once: false,
+        shutdown_grace: Duration::from_secs(2),
+        ..RunOptions::default()
+    };
+    let bands = HashMap::from([(device(2).mac, emulated(2, key(2), false))]);
+    let radio = Arc::new(PanicsFor(device(1).mac, SimRadio::new(bands)));
+    let summary = tokio::time::timeout(
+        Duration::from_secs(120),
+        run(cfg, opts, sink, metrics, radio, rx),
+    )
+    .await
+    .expect("a crashed worker ends the run");
+    assert_eq!(summary.crashed, 1, "{summary:?}");
+    assert_ne!(summary.exit_code(false), 0);
+    assert_ne!(summary.exit_code(true), 0);
+    assert_eq!(RunSummary::default().exit_code(false), 0);
 }

@@ -166,3 +166,35 @@ async fn kill_9_and_sigterm_during_ingest_lose_nothing() {
         assert_contiguous(&c, 2).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn start_up_failures_exit_2_naming_the_settings_file_and_key() {
+    let s = Setup::new(&[BAND_1]).await;
+    // The metrics port is taken.
+    let taken = std::net::TcpListener::bind(("127.0.0.1", s.metrics_port)).unwrap();
+    let code = s.run("port", &["--simulate", "1"], PATIENCE);
+    let log = s.log("port");
+    assert_eq!(code, 2, "{log}");
+    let settings = s.settings().display().to_string();
+    assert!(
+        log.contains(&format!("{settings}: metrics_listen: cannot listen on")),
+        "{log}"
+    );
+    drop(taken);
+    // The state directory cannot be created (a file is in the way; root ignores permissions).
+    let blocker = s.dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "").unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.settings()).unwrap()).unwrap();
+    json["state_dir"] = serde_json::Value::from(blocker.join("state").display().to_string());
+    std::fs::write(s.settings(), json.to_string()).unwrap();
+    let code = s.run("state", &["--simulate", "1"], PATIENCE);
+    let log = s.log("state");
+    assert_eq!(code, 2, "{log}");
+    assert!(
+        log.contains(&format!(
+            "{settings}: state_dir: cannot keep the journal in"
+        )),
+        "{log}"
+    );
+}

@@ -50,10 +50,13 @@ fn secrets_in(dir: &Path) -> Vec<String> {
     let mut secrets = Vec::new();
     if let Ok(bytes) = fs::read(dir.join("devices.csv")) {
         for line in String::from_utf8_lossy(&bytes).lines() {
+            // Any long word after the id, also inside a column that swallowed the token
+            // because a `|` is missing.
             for column in line.split('|').skip(1) {
-                let column = column.trim();
-                if column.len() >= 16 && column.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    secrets.push(column.to_string());
+                for word in column.split_whitespace() {
+                    if word.len() >= 16 && word.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        secrets.push(word.to_string());
+                    }
                 }
             }
         }

@@ -39,8 +39,15 @@ fn grafana(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
     };
     // Whatever happens, the database password never shows.
     let fragment = NASTY_PASSWORD.lines().next().unwrap();
+    // The tail has no character any quoting escapes, so it also shows a password logged in
+    // Debug form (`"p'a\"s..."`) or as an SQL literal.
+    let tail = "/w&r$d{{x}}";
+    assert!(fragment.contains(tail));
     for o in [&o.stdout, &o.stderr] {
-        assert!(!o.contains(fragment), "password leaked:\n{o}");
+        assert!(
+            !o.contains(fragment) && !o.contains(tail),
+            "password leaked:\n{o}"
+        );
     }
     o
 }
@@ -267,8 +274,14 @@ fn update_twice_show_and_reset_against_a_real_database() {
     let admin = format!("host={} user=postgres", pg.socket_dir().display());
     let env = [("GF_PW", "adminpw")];
 
-    let o = grafana(root, &["--grant", "--admin", &admin], &env);
+    // Every log level on, the database driver's included: still no password.
+    let o = grafana(
+        root,
+        &["--grant", "-v", "--admin", &admin],
+        &[("GF_PW", "adminpw"), ("RUST_LOG", "trace")],
+    );
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("tokio_postgres"), "driver logged nothing");
     assert!(o.stdout.contains("Role grafana created"), "{}", o.stdout);
 
     let o = grafana(root, &["-u"], &env);

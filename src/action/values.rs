@@ -297,7 +297,7 @@ impl fmt::Display for AlertText {
 }
 via_string!(AlertText);
 
-/// A UTC offset the band clock is set to, in quarter-hours (the band's zone byte, protocol.md
+/// A UTC offset the band clock is set to, in quarter-hours (the band's zone byte, docs/protocol.md
 /// §3.3). Written `+01:00`, `-05:30`, `+0545`, `Z` or `UTC`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -1,14 +1,14 @@
 //! `miband collect` and `miband-dc`: the collector service.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use tokio::sync::watch;
 
 use crate::collector::{self, radio::Radio, simulate, RunOptions};
 use crate::config;
 use crate::metrics::snapshot::MetricsState;
+use crate::shutdown::ShutdownTrigger;
 use crate::store::band_id::{self, BandClaim, BandId};
 
 /// Arguments, the historic miband-dc ones included (`-d`, `-c`, `-v`, `-q`).
@@ -104,7 +104,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         cfg.devices = simulate::simulated_devices(&cfg.devices, n);
     }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(serve(cfg, args.simulate.is_some(), args.once))
+    rt.block_on(serve(
+        cfg,
+        &args.settings,
+        args.simulate.is_some(),
+        args.once,
+    ))
 }
 
 /// How long `--check` and `--renumber` wait for the database.
@@ -205,30 +210,57 @@ async fn renumber(cfg: &config::Config, old: BandId, new: BandId) -> anyhow::Res
     }
 }
 
-async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Result<i32> {
+/// A start-up failure caused by a setting: says which file and key, and exits 2 like any other
+/// configuration error (systemd's `Restart=on-failure` would only repeat it).
+fn setting_failed(settings: &Path, key: &str, what: impl std::fmt::Display) -> i32 {
+    eprintln!("{}: {key}: {what}", settings.display());
+    2
+}
+
+async fn serve(
+    cfg: config::Config,
+    settings: &Path,
+    simulated: bool,
+    once: bool,
+) -> anyhow::Result<i32> {
     // Signal handlers first, so a SIGTERM during start-up is a clean stop too.
     let signals = Signals::install()?;
-    let sink = collector::open_sink(&cfg).with_context(|| {
-        format!(
-            "opening the journal in {}",
-            cfg.settings.state_dir.display()
-        )
-    })?;
+    let sink = match collector::open_sink(&cfg) {
+        Ok(sink) => sink,
+        Err(e) => {
+            let dir = cfg.settings.state_dir.display();
+            return Ok(setting_failed(
+                settings,
+                "state_dir",
+                format_args!("cannot keep the journal in {dir}: {e}"),
+            ));
+        }
+    };
     let replayer = sink.spawn_replayer(std::time::Duration::from_secs(5));
+    // `miband_database_up` follows the database within seconds even when no band writes.
+    let probe = sink.spawn_probe(std::time::Duration::from_secs(2));
     let metrics = MetricsState::new();
     collector::register_bands(&metrics, &sink, &cfg.devices).await;
 
     let listen = cfg.settings.metrics_listen;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("metrics endpoint: cannot listen on {listen}"))?;
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            return Ok(setting_failed(
+                settings,
+                "metrics_listen",
+                format_args!("cannot listen on {listen}: {e}"),
+            ))
+        }
+    };
     tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let (trigger, shutdown) = ShutdownTrigger::new();
+    let trigger = Arc::new(trigger);
     let server = {
-        let mut rx = stop_rx.clone();
+        let mut stop = shutdown.clone();
         let m = metrics.clone();
         tokio::spawn(crate::metrics::server::serve(listener, m, async move {
-            let _ = rx.wait_for(|s| *s).await;
+            stop.recv().await;
         }))
     };
 
@@ -250,22 +282,23 @@ async fn serve(cfg: config::Config, simulated: bool, once: bool) -> anyhow::Resu
     };
 
     tokio::spawn({
-        let tx = stop_tx.clone();
+        let trigger = Arc::clone(&trigger);
         async move {
             signals.wait().await;
             tracing::info!("stopping: finishing the write in progress");
-            let _ = tx.send(true);
+            trigger.trigger();
         }
     });
     let opts = RunOptions {
         once,
         ..RunOptions::default()
     };
-    let summary = collector::run(cfg, opts, sink, metrics, radio, stop_rx).await;
-    let _ = stop_tx.send(true);
+    let summary = collector::run(cfg, opts, sink, metrics, radio, shutdown).await;
+    trigger.trigger();
     replayer.abort();
+    probe.abort();
     let _ = server.await;
-    Ok(if once && summary.failed > 0 { 1 } else { 0 })
+    Ok(summary.exit_code(once))
 }
 
 /// SIGTERM and SIGINT, registered once at start.

@@ -7,16 +7,16 @@ pub mod simulate;
 pub mod sync;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::config::{Config, Device};
 use crate::mac::Mac;
 use crate::metrics::snapshot::{BandLabels, BandSnapshot, MetricsState};
+use crate::shutdown::Shutdown;
 use crate::store::band_id::{BandClaim, BandId};
 use crate::store::db_config::DbConfig;
 use crate::store::sink::{Sink, SinkOptions};
@@ -51,13 +51,28 @@ impl Default for RunOptions {
     }
 }
 
-/// Outcome of a `--once` run.
+/// Outcome of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunSummary {
     /// Bands synced fully.
     pub synced: usize,
     /// Bands that failed.
     pub failed: usize,
+    /// Band workers that panicked (a bug): the run was stopped (see [`RunSummary::exit_code`]).
+    pub crashed: usize,
+}
+
+impl RunSummary {
+    /// The process's exit status: non-zero after a crashed worker, so systemd
+    /// (`Restart=on-failure`) starts a fresh process instead of one silently missing a band; 1
+    /// with `--once` when a band failed; else 0.
+    pub fn exit_code(&self, once: bool) -> i32 {
+        if self.crashed > 0 || (once && self.failed > 0) {
+            1
+        } else {
+            0
+        }
+    }
 }
 
 /// Everything a band worker shares.
@@ -68,7 +83,6 @@ struct Shared {
     metrics: MetricsState,
     radio: Arc<dyn Radio>,
     slots: Semaphore,
-    stopping: AtomicBool,
 }
 
 /// The database settings of a configuration.
@@ -132,14 +146,14 @@ pub async fn register_bands(metrics: &MetricsState, sink: &Sink, devices: &[Devi
     }
 }
 
-/// Runs until `shutdown` turns true (or, with `once`, until every band was tried).
+/// Runs until `shutdown` is signalled (or, with `once`, until every band was tried).
 pub async fn run(
     config: Config,
     opts: RunOptions,
     sink: Arc<Sink>,
     metrics: MetricsState,
     radio: Arc<dyn Radio>,
-    mut shutdown: watch::Receiver<bool>,
+    mut shutdown: Shutdown,
 ) -> RunSummary {
     let slots = config.settings.max_concurrent_bands.max(1);
     let shared = Arc::new(Shared {
@@ -148,7 +162,6 @@ pub async fn run(
         metrics,
         radio,
         slots: Semaphore::new(slots),
-        stopping: AtomicBool::new(false),
         config,
     });
     let stats_task = tokio::spawn(mirror_sink_stats(shared.clone()));
@@ -157,29 +170,35 @@ pub async fn run(
         workers.spawn(band_worker(shared.clone(), device, shutdown.clone()));
     }
     let mut summary = RunSummary::default();
+    let mut stop_now = false;
     loop {
         tokio::select! {
             r = workers.join_next() => match r {
                 Some(Ok(true)) => summary.synced += 1,
                 Some(Ok(false)) => summary.failed += 1,
                 Some(Err(e)) => {
-                    tracing::error!("band worker crashed: {e}");
+                    tracing::error!("band worker crashed: {e}; stopping so the service restarts");
                     summary.failed += 1;
+                    summary.crashed += 1;
+                    stop_now = true;
                 }
                 None => break,
             },
-            _ = shutdown.changed() => {
-                if *shutdown.borrow() {
-                    shared.stopping.store(true, Ordering::SeqCst);
-                    let grace = shared.opts.shutdown_grace;
-                    let drain = async { while workers.join_next().await.is_some() {} };
-                    if tokio::time::timeout(grace, drain).await.is_err() {
-                        tracing::warn!("syncs did not stop within {} s; abandoning them", grace.as_secs());
-                        workers.abort_all();
-                    }
-                    break;
-                }
+            () = shutdown.recv(), if !stop_now => stop_now = true,
+        }
+        if stop_now {
+            // SIGTERM, or a crashed worker (the others are then not signalled: they are given
+            // the grace period, then abandoned).
+            let grace = shared.opts.shutdown_grace;
+            let drain = async { while workers.join_next().await.is_some() {} };
+            if tokio::time::timeout(grace, drain).await.is_err() {
+                tracing::warn!(
+                    "syncs did not stop within {} s; abandoning them",
+                    grace.as_secs()
+                );
+                workers.abort_all();
             }
+            break;
         }
     }
     // Waits for a write in progress; afterwards nothing more is written.
@@ -198,16 +217,19 @@ async fn mirror_sink_stats(shared: Arc<Shared>) {
         let s = stats.snapshot();
         shared.metrics.set_database_up(s.db_up);
         shared.metrics.set_journal_backlog(s.journal_backlog);
+        shared
+            .metrics
+            .set_journal_health(crate::metrics::JournalHealth {
+                damaged_bytes: s.journal_damaged_bytes,
+                checkpoint_failures: s.checkpoint_failures,
+                write_failures: s.journal_write_failures,
+            });
     }
 }
 
 /// One band's life: wait until something is due, take a slot, connect, sync, disconnect,
 /// back off on failure. Returns whether the last sync succeeded (for `--once`).
-async fn band_worker(
-    shared: Arc<Shared>,
-    device: Device,
-    mut shutdown: watch::Receiver<bool>,
-) -> bool {
+async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown) -> bool {
     let s = &shared.config.settings;
     let intervals = Intervals {
         activity: s.activity_timeout,
@@ -219,23 +241,25 @@ async fn band_worker(
     let mut backoff = Backoff::new(shared.opts.backoff_min, s.activity_timeout);
     let mut static_info_stored = false;
     loop {
-        if *shutdown.borrow() {
-            return false;
-        }
         let wake = schedule.next_due();
         tokio::select! {
             _ = tokio::time::sleep_until(wake) => {}
-            _ = shutdown.changed() => continue,
+            _ = shutdown.recv() => return false,
         }
-        let Ok(_slot) = shared.slots.acquire().await else {
-            return false;
+        // Waiting for a slot (another band holds it) ends on SIGTERM too.
+        let _slot = tokio::select! {
+            slot = shared.slots.acquire() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return false,
+            },
+            _ = shutdown.recv() => return false,
         };
         let jobs = schedule.due(Instant::now());
         if jobs.is_empty() {
             continue;
         }
         tracing::debug!(band = %device.mac, jobs = ?jobs, "connecting");
-        let ok = match attempt(&shared, &device, &jobs, !static_info_stored, &mut shutdown).await {
+        let ok = match attempt(&shared, &device, &jobs, !static_info_stored, &shutdown).await {
             Ok(report) => {
                 static_info_stored |= report.static_info;
                 let now = Instant::now();
@@ -248,7 +272,7 @@ async fn band_worker(
             }
             Err(msg) => {
                 let wait = backoff.fail();
-                match failure_note(shared.opts.once, stopping(&shared, &shutdown), wait) {
+                match failure_note(shared.opts.once, shutdown.is_shutdown(), wait) {
                     Some(FailureNote::Retry(note)) => {
                         tracing::warn!(band = %device.mac, "{msg}{note}")
                     }
@@ -259,14 +283,10 @@ async fn band_worker(
                 false
             }
         };
-        if shared.opts.once || shared.stopping.load(Ordering::SeqCst) {
+        if shared.opts.once || shutdown.is_shutdown() {
             return ok;
         }
     }
-}
-
-fn stopping(shared: &Shared, shutdown: &watch::Receiver<bool>) -> bool {
-    shared.stopping.load(Ordering::SeqCst) || *shutdown.borrow()
 }
 
 /// What a failed sync's log line says about what happens next.
@@ -299,36 +319,41 @@ async fn attempt(
     device: &Device,
     jobs: &[Job],
     want_static_info: bool,
-    shutdown: &mut watch::Receiver<bool>,
+    shutdown: &Shutdown,
 ) -> Result<sync::SyncReport, String> {
     let mac = device.mac;
-    let link =
-        match tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)).await {
-            Ok(Ok(l)) => l,
-            Ok(Err(e)) => {
-                shared
-                    .metrics
-                    .update_band(mac, BandSnapshot::connection_failed);
-                return Err(match e {
-                    ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
-                });
-            }
-            Err(_) => {
-                shared
-                    .metrics
-                    .update_band(mac, BandSnapshot::connection_failed);
-                return Err(format!(
-                    "band {mac}: no connection within {} s",
-                    shared.opts.connect_timeout.as_secs()
-                ));
-            }
-        };
+    let mut stop = shutdown.clone();
+    // A scan or connect in progress ends on SIGTERM instead of running to its timeout.
+    let connect = tokio::select! {
+        r = tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)) => r,
+        _ = stop.recv() => return Err(format!("band {mac}: {}", SyncError::Stopping)),
+    };
+    let link = match connect {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => {
+            shared
+                .metrics
+                .update_band(mac, BandSnapshot::connection_failed);
+            return Err(match e {
+                ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
+            });
+        }
+        Err(_) => {
+            shared
+                .metrics
+                .update_band(mac, BandSnapshot::connection_failed);
+            return Err(format!(
+                "band {mac}: no connection within {} s",
+                shared.opts.connect_timeout.as_secs()
+            ));
+        }
+    };
     let ctx = SyncContext {
         device,
         sink: &shared.sink,
         metrics: &shared.metrics,
         mode: shared.config.settings.update_mode,
-        stopping: &shared.stopping,
+        shutdown,
         want_static_info,
     };
     let result = tokio::select! {
@@ -338,7 +363,7 @@ async fn attempt(
         },
         // SIGTERM: the sync future is dropped at its next await; a storage write in progress
         // runs on in its own task and the final `Sink::shutdown` waits for it.
-        _ = wait_true(shutdown) => Err(SyncError::Stopping),
+        _ = stop.recv() => Err(SyncError::Stopping),
     };
     let _ = link.disconnect().await;
     match result {
@@ -352,14 +377,6 @@ async fn attempt(
             Err(format!("band {mac}: {e}"))
         }
         Err(e) => Err(format!("band {mac}: {e}")),
-    }
-}
-
-async fn wait_true(rx: &mut watch::Receiver<bool>) {
-    while !*rx.borrow() {
-        if rx.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
     }
 }
 

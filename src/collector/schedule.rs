@@ -39,6 +39,13 @@ pub struct Schedule {
     due: [(Job, Instant); 4],
 }
 
+/// `now + d`, or a century from now if that overflows the clock.
+fn later(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
+}
+
 impl Schedule {
     /// All jobs due at `now`.
     pub fn new(intervals: Intervals, now: Instant) -> Schedule {
@@ -82,7 +89,9 @@ impl Schedule {
 
     /// `job` ran (successfully or deliberately skipped) at `now`.
     pub fn done(&mut self, job: Job, now: Instant) {
-        let next = now + self.interval(job);
+        // Intervals are bounded when the settings load; saturate anyway, a worker must never
+        // panic on arithmetic.
+        let next = later(now, self.interval(job));
         if let Some(e) = self.due.iter_mut().find(|(j, _)| *j == job) {
             e.1 = next;
         }
@@ -92,7 +101,7 @@ impl Schedule {
     /// pushing any job later than it already is.
     pub fn retry_after(&mut self, now: Instant, wait: Duration) {
         for e in self.due.iter_mut() {
-            e.1 = e.1.max(now + wait);
+            e.1 = e.1.max(later(now, wait));
         }
     }
 }
@@ -148,6 +157,22 @@ mod tests {
             heart_rate: Duration::from_secs(600),
             time_check: Duration::from_secs(86400),
         }
+    }
+
+    #[test]
+    fn an_interval_beyond_the_clock_never_panics() {
+        let huge = Duration::from_secs(u64::MAX);
+        let iv = Intervals {
+            activity: huge,
+            battery: huge,
+            heart_rate: huge,
+            time_check: huge,
+        };
+        let now = Instant::now();
+        let mut s = Schedule::new(iv, now);
+        s.done(Job::Activity, now);
+        s.retry_after(now, huge);
+        assert!(s.next_due() > now);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! One sync of one band: everything that is due, over one connection, in the order the band
 //! likes (auth first, history last), each reading stored durably before the band hears an ack.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -15,6 +14,7 @@ use crate::metrics::snapshot::MetricsState;
 use crate::protocol::activity::SampleSize;
 use crate::protocol::datetime::quarters_from_offset_seconds;
 use crate::session::{Session, SessionError, SessionOptions};
+use crate::shutdown::Shutdown;
 use crate::store::record::{
     BandRecord, BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
 };
@@ -33,8 +33,8 @@ pub struct SyncContext<'a> {
     pub metrics: &'a MetricsState,
     /// `all` or `charging`.
     pub mode: UpdateMode,
-    /// Set on SIGTERM: stop after the write in progress.
-    pub stopping: &'a AtomicBool,
+    /// SIGTERM: stop after the write in progress.
+    pub shutdown: &'a Shutdown,
     /// Whether static device info should be (re)read.
     pub want_static_info: bool,
 }
@@ -226,7 +226,7 @@ async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64
                     .map_err(|e| e.to_string())?;
                 ctx.metrics
                     .update_band(mac, |b| b.counters.samples_stored += n);
-                if ctx.stopping.load(Ordering::SeqCst) {
+                if ctx.shutdown.is_shutdown() {
                     // Durable, but not acknowledged: the band sends it again next time and the
                     // cursor skips what is stored.
                     return Err("stopping".to_string());

@@ -141,6 +141,17 @@ fn parse_line(columns: &[&str]) -> Result<Device, Vec<String>> {
         .get(3)
         .filter(|n| !n.is_empty())
         .map(|n| n.to_string());
+    if let Some(n) = &name {
+        // What the database's VARCHAR(255) takes, checked here so --check tells the truth
+        // (the contract lives in store::record).
+        if let Err(e) = crate::store::record::check_text("name", n) {
+            problems.push(format!(
+                "name: expected at most {} characters and no NUL, found a name {}",
+                crate::store::record::MAX_TEXT_CHARS,
+                e.detail
+            ));
+        }
+    }
     match (mac, key) {
         (Some(mac), Some(key)) if problems.is_empty() => Ok(Device {
             id: id.to_string(),
@@ -162,8 +173,20 @@ pub fn parse_mac(text: &str) -> Result<Mac, String> {
         } else if AuthKey::from_hex(text).is_ok() {
             // Never echo a key, even one in the wrong column.
             format!("{expected}, found what looks like an auth key (are the columns swapped?)")
-        } else {
+        } else if text.chars().count() <= 17 && !text.contains(char::is_whitespace) {
+            // Too short to hold a 32-digit key: safe to show.
             format!("{expected}, found {text:?}")
+        } else {
+            // Never quoted: with a `|` missing the column runs into the token (the auth key).
+            let hint = if text.contains(char::is_whitespace) {
+                " (is a `|` missing between the columns?)"
+            } else {
+                ""
+            };
+            format!(
+                "{expected}, found {} characters{hint}",
+                text.chars().count()
+            )
         }
     })
 }

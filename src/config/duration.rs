@@ -23,6 +23,15 @@ pub enum DurationError {
 /// The longest duration accepted (100 years), far beyond any sensible interval.
 const MAX_SECONDS: f64 = 100.0 * 365.0 * 86_400.0;
 
+/// A number of seconds as a duration, refusing what no interval can sensibly be (and what adding
+/// to a clock reading could overflow).
+pub fn from_seconds(seconds: u64) -> Result<Duration, DurationError> {
+    if seconds as f64 > MAX_SECONDS {
+        return Err(DurationError::TooLarge);
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
 /// Parses a duration string (see the module documentation for the grammar).
 pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let lower = text.to_ascii_lowercase();
@@ -108,6 +117,16 @@ fn take_number(text: &str) -> Option<(f64, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_of_seconds_are_bounded_like_strings() {
+        assert_eq!(from_seconds(3600), Ok(Duration::from_secs(3600)));
+        assert_eq!(from_seconds(u64::MAX), Err(DurationError::TooLarge));
+        assert_eq!(
+            from_seconds(101 * 365 * 86_400),
+            Err(DurationError::TooLarge)
+        );
+    }
 
     fn secs(text: &str) -> Result<u64, DurationError> {
         parse_duration(text).map(|d| d.as_secs())

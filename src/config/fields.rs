@@ -102,6 +102,15 @@ impl<'a> Fields<'a> {
 
     fn non_empty_string(&mut self, key: &str, what: &str, value: &Value) -> Option<String> {
         match value {
+            // PostgreSQL, BlueZ and paths all end a string at NUL: refuse it here instead of
+            // failing forever at run time (a NUL in db_name looked like an eternal outage).
+            Value::String(s) if s.contains('\0') => {
+                self.error(
+                    key,
+                    format!("{key}: expected {what}, found a string containing a NUL character (\\u0000)"),
+                );
+                None
+            }
             Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
             other => {
                 self.wrong(key, what, other, false);
@@ -151,8 +160,8 @@ impl<'a> Fields<'a> {
         let parsed = match value {
             Value::Number(n) => n
                 .as_u64()
-                .map(Duration::from_secs)
-                .ok_or(DurationError::Format),
+                .ok_or(DurationError::Format)
+                .and_then(super::duration::from_seconds),
             Value::String(s) => parse_duration(s),
             _ => Err(DurationError::Format),
         };

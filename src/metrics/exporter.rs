@@ -125,6 +125,19 @@ fn encode_snapshot(s: &StateSnapshot, enc: &mut DescriptorEncoder) -> std::fmt::
         &names::JOURNAL_BACKLOG,
         s.journal_backlog.and_then(|n| i64::try_from(n).ok()),
     )?;
+    if let Some(h) = s.journal_health {
+        global_gauge(
+            enc,
+            &names::JOURNAL_DAMAGED_BYTES,
+            i64::try_from(h.damaged_bytes).ok(),
+        )?;
+        global_counter(
+            enc,
+            &names::JOURNAL_CHECKPOINT_FAILURES,
+            h.checkpoint_failures,
+        )?;
+        global_counter(enc, &names::JOURNAL_WRITE_FAILURES, h.write_failures)?;
+    }
     build_info(enc)
 }
 
@@ -201,6 +214,12 @@ fn global_gauge(
         Some(v) => describe(enc, metric.name, metric, MetricType::Gauge)?.encode_gauge(&v),
         None => Ok(()),
     }
+}
+
+fn global_counter(enc: &mut DescriptorEncoder, metric: &Metric, value: u64) -> std::fmt::Result {
+    // prometheus-client appends `_total` to the sample itself.
+    describe(enc, metric.registered_name(), metric, MetricType::Counter)?
+        .encode_counter::<NoLabelSet, _, u64>(&value, None)
 }
 
 /// `miband_build_info{version="…"} 1` as a gauge, the convention of Prometheus' own

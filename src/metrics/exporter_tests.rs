@@ -57,6 +57,11 @@ fn sample() -> MetricsState {
     });
     state.set_database_up(true);
     state.set_journal_backlog(0);
+    state.set_journal_health(crate::metrics::JournalHealth {
+        damaged_bytes: 227,
+        checkpoint_failures: 2,
+        write_failures: 1,
+    });
     state
 }
 
@@ -110,12 +115,21 @@ miband_connection_failures_total{band2} 1
     expected.push_str(&histogram(band1, "7.5", 1, 3));
     expected.push_str(&histogram(band2, "0.0", 0, usize::MAX));
     expected.push_str(&format!(
-        "# HELP miband_database_up 1 if PostgreSQL accepted the last write, 0 while writes go to the journal.
+        "# HELP miband_database_up 1 if PostgreSQL answers (probed every 2 s and on every write), 0 while it does not and writes go to the journal.
 # TYPE miband_database_up gauge
 miband_database_up 1
 # HELP miband_journal_backlog_records Records waiting in the local journal for PostgreSQL.
 # TYPE miband_journal_backlog_records gauge
 miband_journal_backlog_records 0
+# HELP miband_journal_damaged_bytes Damaged journal bytes found at start, moved to journal/quarantine/ (records in them are lost; all others kept).
+# TYPE miband_journal_damaged_bytes gauge
+miband_journal_damaged_bytes 227
+# HELP miband_journal_checkpoint_failures Times the journal's replay checkpoint could not be saved (replay goes on; a restart repeats some records).
+# TYPE miband_journal_checkpoint_failures counter
+miband_journal_checkpoint_failures_total 2
+# HELP miband_journal_write_failures Readings neither PostgreSQL nor the journal could take (disk full, journal bound): not acknowledged, the band keeps them.
+# TYPE miband_journal_write_failures counter
+miband_journal_write_failures_total 1
 # HELP miband_build_info Version of the collector.
 # TYPE miband_build_info gauge
 miband_build_info{{version=\"{}\"}} 1

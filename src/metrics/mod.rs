@@ -8,5 +8,7 @@ pub mod snapshot;
 pub mod sync_histogram;
 
 pub use exporter::Exporter;
-pub use server::{serve, OPENMETRICS_CONTENT_TYPE};
-pub use snapshot::{BandCounters, BandLabels, BandSnapshot, MetricsState, Readings, StateSnapshot};
+pub use server::{serve, serve_with, ServerLimits, OPENMETRICS_CONTENT_TYPE};
+pub use snapshot::{
+    BandCounters, BandLabels, BandSnapshot, JournalHealth, MetricsState, Readings, StateSnapshot,
+};

@@ -145,7 +145,7 @@ metric!(
     "miband_database_up",
     Gauge,
     false,
-    "1 if PostgreSQL accepted the last write, 0 while writes go to the journal"
+    "1 if PostgreSQL answers (probed every 2 s and on every write), 0 while it does not and writes go to the journal"
 );
 metric!(
     JOURNAL_BACKLOG,
@@ -153,6 +153,27 @@ metric!(
     Gauge,
     false,
     "Records waiting in the local journal for PostgreSQL"
+);
+metric!(
+    JOURNAL_DAMAGED_BYTES,
+    "miband_journal_damaged_bytes",
+    Gauge,
+    false,
+    "Damaged journal bytes found at start, moved to journal/quarantine/ (records in them are lost; all others kept)"
+);
+metric!(
+    JOURNAL_CHECKPOINT_FAILURES,
+    "miband_journal_checkpoint_failures_total",
+    Counter,
+    false,
+    "Times the journal's replay checkpoint could not be saved (replay goes on; a restart repeats some records)"
+);
+metric!(
+    JOURNAL_WRITE_FAILURES,
+    "miband_journal_write_failures_total",
+    Counter,
+    false,
+    "Readings neither PostgreSQL nor the journal could take (disk full, journal bound): not acknowledged, the band keeps them"
 );
 metric!(
     BUILD_INFO,
@@ -178,6 +199,9 @@ pub const ALL: &[Metric] = &[
     SYNC_DURATION,
     DATABASE_UP,
     JOURNAL_BACKLOG,
+    JOURNAL_DAMAGED_BYTES,
+    JOURNAL_CHECKPOINT_FAILURES,
+    JOURNAL_WRITE_FAILURES,
     BUILD_INFO,
 ];
 
@@ -208,6 +232,9 @@ mod tests {
                 "miband_sync_duration_seconds",
                 "miband_database_up",
                 "miband_journal_backlog_records",
+                "miband_journal_damaged_bytes",
+                "miband_journal_checkpoint_failures_total",
+                "miband_journal_write_failures_total",
                 "miband_build_info",
             ]
         );

@@ -134,6 +134,19 @@ pub struct StateSnapshot {
     pub database_up: Option<bool>,
     /// Records waiting in the journal; `None` while unknown.
     pub journal_backlog: Option<u64>,
+    /// Journal health; `None` while unknown.
+    pub journal_health: Option<JournalHealth>,
+}
+
+/// What the journal went through (see `store::sink::stats` for each figure's meaning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JournalHealth {
+    /// Damaged bytes found at start and quarantined.
+    pub damaged_bytes: u64,
+    /// Checkpoint saves that failed (counter).
+    pub checkpoint_failures: u64,
+    /// Readings refused by both the database and the journal (counter).
+    pub write_failures: u64,
 }
 
 #[derive(Debug, Default)]
@@ -141,6 +154,7 @@ struct Inner {
     bands: BTreeMap<Mac, BandSnapshot>,
     database_up: Option<bool>,
     journal_backlog: Option<u64>,
+    journal_health: Option<JournalHealth>,
 }
 
 /// The shared state; cheap to clone (all clones see the same data).
@@ -193,6 +207,11 @@ impl MetricsState {
         self.write().journal_backlog = Some(records);
     }
 
+    /// Records the journal's health figures.
+    pub fn set_journal_health(&self, health: JournalHealth) {
+        self.write().journal_health = Some(health);
+    }
+
     /// A copy of everything, for one scrape.
     pub fn snapshot(&self) -> StateSnapshot {
         let inner = self
@@ -203,6 +222,7 @@ impl MetricsState {
             bands: inner.bands.values().cloned().collect(),
             database_up: inner.database_up,
             journal_backlog: inner.journal_backlog,
+            journal_health: inner.journal_health,
         }
     }
 

@@ -110,10 +110,13 @@ pub async fn grant(
     } else {
         "CREATE"
     };
+    // The password never travels (so no driver or server log can show it): only its
+    // SCRAM-SHA-256 verifier, which PostgreSQL stores as it is and which cannot be logged in with.
+    let verifier = postgres_protocol::password::scram_sha_256(password.expose().as_bytes());
     run_formatted(
         admin,
         &format!("SELECT format('{verb} ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD %L', $1::text, $2::text)"),
-        &[role, password.expose()],
+        &[role, &verifier],
     )
     .await?;
     run_formatted(

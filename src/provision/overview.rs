@@ -223,7 +223,7 @@ fn rows() -> Vec<(u32, &'static str, Vec<Spec>)> {
                     ..stat(
                         12,
                         "Database",
-                        "Whether PostgreSQL accepted the last write.",
+                        "Whether PostgreSQL answers (probed every 2 s and on every write).",
                         "none",
                     )
                 },
@@ -234,6 +234,26 @@ fn rows() -> Vec<(u32, &'static str, Vec<Spec>)> {
                         13,
                         "Journal backlog",
                         "Records waiting in the local journal for PostgreSQL.",
+                        "short",
+                    )
+                },
+                Spec {
+                    thresholds: &[(None, "green"), (Some(1.0), "red")],
+                    targets: vec![
+                        (sel(&names::JOURNAL_DAMAGED_BYTES, ""), "Damaged bytes"),
+                        (
+                            sel(&names::JOURNAL_CHECKPOINT_FAILURES, ""),
+                            "Checkpoint failures",
+                        ),
+                        (
+                            sel(&names::JOURNAL_WRITE_FAILURES, ""),
+                            "Refused readings",
+                        ),
+                    ],
+                    ..stat(
+                        14,
+                        "Journal trouble",
+                        "Since the collector started: damaged journal bytes quarantined, checkpoint saves that failed, and readings neither PostgreSQL nor the journal could take (not acknowledged: the band keeps them). All 0 when healthy.",
                         "short",
                     )
                 },

@@ -187,6 +187,62 @@ impl PgCluster {
         )
     }
 
+    /// Sends `signal` (a `kill` name such as `STOP` or `CONT`) to the server and all its
+    /// processes: `STOP` freezes it like a hung host (connections open, nothing answers).
+    pub fn signal_all(&self, signal: &str) -> Result<(), PgClusterError> {
+        let pidfile =
+            std::fs::read_to_string(self.data_dir().join("postmaster.pid")).map_err(|e| {
+                PgClusterError::Command {
+                    command: format!("kill -{signal}"),
+                    detail: e.to_string(),
+                }
+            })?;
+        let main: u32 = pidfile
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .ok_or_else(|| PgClusterError::Command {
+                command: format!("kill -{signal}"),
+                detail: "postmaster.pid has no pid".into(),
+            })?;
+        let mut pids = vec![main];
+        for e in std::fs::read_dir("/proc").map_err(|e| PgClusterError::Command {
+            command: format!("kill -{signal}"),
+            detail: e.to_string(),
+        })? {
+            let Ok(e) = e else { continue };
+            let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if ppid == Some(main) {
+                if let Some(pid) = e.file_name().to_str().and_then(|p| p.parse().ok()) {
+                    pids.push(pid);
+                }
+            }
+        }
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(pids.iter().map(|p| p.to_string()))
+            .status()
+            .map_err(|e| PgClusterError::Command {
+                command: format!("kill -{signal}"),
+                detail: e.to_string(),
+            })?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(PgClusterError::Command {
+                command: format!("kill -{signal}"),
+                detail: "failed".into(),
+            })
+        }
+    }
+
     /// Is the server running?
     pub fn is_running(&self) -> bool {
         self.server_cmd("pg_ctl")

@@ -123,7 +123,24 @@ pub struct InvalidRecord {
 }
 
 /// Longest text miband-dc's `VARCHAR(255)` columns hold.
-const MAX_TEXT_CHARS: usize = 255;
+pub const MAX_TEXT_CHARS: usize = 255;
+
+/// What a `VARCHAR(255)` column takes: at most 255 characters, no NUL (PostgreSQL refuses it).
+pub fn check_text(what: &'static str, v: &str) -> Result<(), InvalidRecord> {
+    if v.chars().count() > MAX_TEXT_CHARS {
+        return Err(InvalidRecord {
+            what,
+            detail: format!("longer than {MAX_TEXT_CHARS} characters"),
+        });
+    }
+    if v.contains('\0') {
+        return Err(InvalidRecord {
+            what,
+            detail: "containing a NUL character (PostgreSQL text cannot hold it)".into(),
+        });
+    }
+    Ok(())
+}
 
 impl BandRecord {
     /// Checks everything the database would otherwise refuse, so invalid data fails here, loudly,
@@ -149,16 +166,12 @@ impl BandRecord {
                 Ok(())
             }
             Record::BandName { name } => match name {
-                Some(n) if n.chars().count() > MAX_TEXT_CHARS => {
-                    bad("name", format!("longer than {MAX_TEXT_CHARS} characters"))
-                }
-                _ => Ok(()),
+                Some(n) => check_text("name", n),
+                None => Ok(()),
             },
             Record::StaticInfo(info) => {
                 for (what, v) in info.fields() {
-                    if v.chars().count() > MAX_TEXT_CHARS {
-                        return bad(what, format!("longer than {MAX_TEXT_CHARS} characters"));
-                    }
+                    check_text(what, v)?;
                 }
                 Ok(())
             }
@@ -312,5 +325,9 @@ mod tests {
         // A journal line whose MAC is not a MAC never becomes a record.
         let line = r#"{"mac":"AA:BB","record":{"kind":"steps","ts":"2026-01-01T00:00:00Z","steps":1,"meters":1,"calories":1}}"#;
         assert!(serde_json::from_str::<BandRecord>(line).is_err());
+        let nul = rec(Record::BandName {
+            name: Some("a\0b".into()),
+        });
+        assert!(nul.validate().unwrap_err().detail.contains("NUL"));
     }
 }

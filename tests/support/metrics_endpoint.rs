@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use miband::mac::Mac;
-use miband::metrics::{serve, BandLabels, MetricsState};
+use miband::metrics::{serve_with, BandLabels, MetricsState, ServerLimits};
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
@@ -21,6 +21,11 @@ pub struct Endpoint {
 impl Endpoint {
     /// Serves `state` on 127.0.0.1 at a port the OS picks.
     pub fn start(state: MetricsState) -> Self {
+        Self::start_with(state, ServerLimits::default())
+    }
+
+    /// Like [`Endpoint::start`] with explicit limits.
+    pub fn start_with(state: MetricsState, limits: ServerLimits) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -32,9 +37,14 @@ impl Endpoint {
         let (stop, stopped) = oneshot::channel::<()>();
         let done = runtime.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(std_listener)?;
-            serve(listener, state, async {
-                let _ = stopped.await;
-            })
+            serve_with(
+                listener,
+                state,
+                async {
+                    let _ = stopped.await;
+                },
+                limits,
+            )
             .await
         });
         Endpoint {

@@ -126,6 +126,9 @@ pub fn load(path: &Path) -> Result<Config, super::error::Error> {
 
 /// Parses and validates the text of `path`.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    // A byte-order mark, as Windows editors write, is not part of the first key (the
+    // collector's files accept it the same way, see config::source).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (assignments, syntax) = shellvars::parse(text);
     let mut problems: Vec<Problem> = syntax
         .into_iter()
@@ -190,6 +193,12 @@ mod tests {
         assert_eq!(c.public_url, "http://localhost:3000");
         assert_eq!(c.admin, None);
         assert_eq!(c.org_id, 1);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let c = parse(&format!("\u{feff}{ARCO}"), Path::new("x.conf")).unwrap();
+        assert_eq!(c.db.name, "miband");
     }
 
     #[test]

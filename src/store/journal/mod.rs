@@ -12,14 +12,16 @@
 //! Each record's payload is the JSON of a [`JournalEntry`]: readable with `jq` when someone has to
 //! look, and samples are encoded compactly (see [`super::record`]).
 //!
-//! On open a torn or corrupt tail (a crash mid-append, a bad sector) is logged and cut off; what
-//! precedes it is kept. When the journal would grow past `max_bytes` an append fails with
+//! On open every segment is scanned: damaged bytes (a bad sector, a flipped bit, a crash
+//! mid-append) are found by checksum, skipped by scanning for the next intact frame, copied to
+//! `quarantine/` and counted ([`Journal::damage`]); every intact record around them is replayed.
+//! The checkpoint only saves work and is checked against the segments (see [`checkpoint`]). When the journal would grow past `max_bytes` an append fails with
 //! [`JournalError::Full`]: the caller then does not acknowledge the band, which keeps its data.
 //! One process per state directory.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -27,10 +29,11 @@ use serde::{Deserialize, Serialize};
 
 mod checkpoint;
 pub mod frame;
+mod scan;
 
-use self::checkpoint::{read_checkpoint, write_checkpoint};
+use self::checkpoint::{read_checkpoint, write_checkpoint, Stored, MAX_PLAUSIBLE};
 use self::frame::Frame;
-use super::record::{BandRecord, Record};
+use super::record::BandRecord;
 use crate::mac::Mac;
 
 /// Limits of a journal.
@@ -84,6 +87,10 @@ pub enum JournalError {
         /// The configured bound.
         max: u64,
     },
+    /// Replay progressed, but the checkpoint could not be saved (a restart repeats some records,
+    /// which is harmless as inserts are idempotent).
+    #[error("journal checkpoint could not be saved (replay goes on; a restart repeats what it covers): {0}")]
+    Checkpoint(Box<JournalError>),
     /// The record could not be serialised.
     #[error("journal record could not be encoded: {0}")]
     Encode(#[from] serde_json::Error),
@@ -113,6 +120,32 @@ pub struct Journal {
     backlog: VecDeque<Position>,
     /// Latest journaled minute per band, so fetching can resume past it.
     activity_cursors: HashMap<Mac, DateTime<Utc>>,
+    /// Damage found on open.
+    damage: Damage,
+}
+
+/// Damage found when the journal was opened: byte ranges that held no intact record (other than
+/// the tail of an append interrupted by a crash, which was never acknowledged). Each was copied
+/// to `journal/quarantine/` and skipped; the records it held are lost, those around it are not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Damage {
+    /// Damaged ranges.
+    pub regions: u64,
+    /// Bytes in them.
+    pub bytes: u64,
+}
+
+/// Folder of `journal/` receiving damaged bytes, one file per range: `<segment>-<offset>.bad`.
+pub const QUARANTINE: &str = "quarantine";
+
+/// An intact record found on open.
+#[derive(Debug)]
+struct Found {
+    seq: u64,
+    segment: u64,
+    offset: u64,
+    /// Band and newest minute of an activity record.
+    activity: Option<(Mac, DateTime<Utc>)>,
 }
 
 /// Where a record is: segment id and byte offset of its frame.
@@ -138,14 +171,16 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), JournalError> {
 }
 
 impl Journal {
-    /// Opens (creating if needed) the journal in `state_dir/journal`, cutting off a damaged tail.
+    /// Opens (creating if needed) the journal in `state_dir/journal`. Damage found on the way is
+    /// copied to `quarantine/` and skipped: every intact record around it stays (see the module
+    /// docs).
     pub fn open(state_dir: &Path, opts: JournalOptions) -> Result<Journal, JournalError> {
         let dir = state_dir.join("journal");
         if !dir.is_dir() {
             fs::create_dir_all(&dir).map_err(io_err(&dir))?;
             sync_dir(state_dir)?;
         }
-        let checkpoint = read_checkpoint(&dir);
+        let stored = read_checkpoint(&dir);
         let mut ids: Vec<(u64, PathBuf)> = fs::read_dir(&dir)
             .map_err(io_err(&dir))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -158,13 +193,22 @@ impl Journal {
             opts,
             segments: Vec::new(),
             writer: None,
-            checkpoint,
-            next_seq: checkpoint + 1,
+            checkpoint: 0,
+            next_seq: 1,
             backlog: VecDeque::new(),
             activity_cursors: HashMap::new(),
+            damage: Damage::default(),
         };
+        let last_id = ids.last().map(|(id, _)| *id);
+        let mut found = Vec::new();
         for (id, path) in ids {
-            j.load_segment(id, path)?;
+            j.load_segment(id, path, Some(id) == last_id, &mut found)?;
+        }
+        let max_seq = found.iter().map(|f: &Found| f.seq).max();
+        j.checkpoint = j.plausible_checkpoint(stored, max_seq);
+        j.next_seq = j.checkpoint.max(max_seq.unwrap_or(0)) + 1;
+        for f in found {
+            j.note_found(f);
         }
         if let Some(last) = j.segments.last() {
             let f = OpenOptions::new()
@@ -176,70 +220,130 @@ impl Journal {
         Ok(j)
     }
 
-    /// Scans one segment, truncating it at the first damaged frame.
-    fn load_segment(&mut self, id: u64, path: PathBuf) -> Result<(), JournalError> {
-        let bytes = fs::read(&path).map_err(io_err(&path))?;
-        let mut offset = 0usize;
-        let mut last_seq = None;
-        let damage = loop {
-            match frame::decode(&bytes[offset..]) {
-                Frame::End => break None,
-                Frame::Torn => break Some("torn (incomplete) record"),
-                Frame::Corrupt => break Some("checksum mismatch"),
-                Frame::Record { payload, frame_len } => {
-                    let Ok(entry) = serde_json::from_slice::<JournalEntry>(payload) else {
-                        break Some("undecodable record");
-                    };
-                    self.note(&entry, id, offset as u64);
-                    last_seq = Some(entry.seq);
-                    offset += frame_len;
-                }
+    /// The stored checkpoint if it can be true, else 0 (replay everything: inserts are
+    /// idempotent), saying so. A real checkpoint is the sequence number of a record that was in
+    /// the journal: segments are deleted oldest first and only after it was written, so while any
+    /// record is left the checkpoint cannot lie beyond the newest one.
+    fn plausible_checkpoint(&self, stored: Stored, max_seq: Option<u64>) -> u64 {
+        let file = self.dir.join("checkpoint");
+        match stored {
+            Stored::Absent => 0,
+            Stored::Unreadable(why) => {
+                tracing::error!(file = %file.display(), "journal checkpoint unreadable ({why}); replaying the journal from the start (inserts are idempotent)");
+                0
             }
-        };
-        if let Some(what) = damage {
-            tracing::warn!(
-                file = %path.display(),
-                offset,
-                dropped_bytes = bytes.len() - offset,
-                "journal: {what}; cutting the file there and keeping the records before it"
-            );
+            Stored::Seq(c) if c >= MAX_PLAUSIBLE || max_seq.is_some_and(|m| c > m) => {
+                let last = max_seq.map_or("none".to_string(), |m| m.to_string());
+                tracing::error!(file = %file.display(), "journal checkpoint {c} is beyond the journal's last record ({last}): impossible, replaying the journal from the start (inserts are idempotent)");
+                0
+            }
+            Stored::Seq(c) => c,
+        }
+    }
+
+    /// Scans one segment. Intact records are indexed wherever they are; damaged bytes between
+    /// them (found by checksum, skipped by scanning for the next intact frame) are copied to
+    /// `quarantine/` and counted. A damaged tail of the newest segment is cut off so appends
+    /// continue after intact data.
+    fn load_segment(
+        &mut self,
+        id: u64,
+        path: PathBuf,
+        is_last: bool,
+        found: &mut Vec<Found>,
+    ) -> Result<(), JournalError> {
+        let bytes = fs::read(&path).map_err(io_err(&path))?;
+        if bytes.is_empty() {
+            tracing::warn!(file = %path.display(), "journal: empty segment (holds no record), removing it");
+            fs::remove_file(&path).map_err(io_err(&path))?;
+            return sync_dir(&self.dir);
+        }
+        let scan = scan::scan(&bytes);
+        let mut last_seq = None;
+        for r in &scan.records {
+            last_seq = Some(r.seq);
+            found.push(Found {
+                seq: r.seq,
+                segment: id,
+                offset: r.offset as u64,
+                activity: r.activity,
+            });
+        }
+        let mut quarantined = true;
+        for bad in &scan.damaged {
+            let interrupted_append = is_last && bad.end == bytes.len() && bad.torn;
+            let qpath = self
+                .dir
+                .join(QUARANTINE)
+                .join(format!("{id:020}-{:010}.bad", bad.start));
+            let kept = quarantine(&qpath, &bytes[bad.start..bad.end]);
+            if let Err(e) = &kept {
+                quarantined = false;
+                tracing::error!(file = %path.display(), "journal: could not copy damaged bytes to {}: {e}", qpath.display());
+            }
+            let len = bad.end - bad.start;
+            if interrupted_append {
+                tracing::warn!(file = %path.display(), offset = bad.start, bytes = len, "journal: incomplete last record (an append interrupted by a crash, never acknowledged); moved to {}", qpath.display());
+            } else {
+                self.damage.regions += 1;
+                self.damage.bytes += len as u64;
+                tracing::error!(file = %path.display(), offset = bad.start, bytes = len, "journal: damaged bytes moved to {}; every intact record around them is kept", qpath.display());
+            }
+        }
+        let intact_end = scan.records.last().map_or(0, |r| r.offset + r.len);
+        if scan.records.is_empty() {
+            if quarantined {
+                fs::remove_file(&path).map_err(io_err(&path))?;
+                sync_dir(&self.dir)?;
+            }
+            return Ok(());
+        }
+        if is_last && intact_end < bytes.len() && quarantined {
             let f = OpenOptions::new()
                 .write(true)
                 .open(&path)
                 .map_err(io_err(&path))?;
-            f.set_len(offset as u64).map_err(io_err(&path))?;
+            f.set_len(intact_end as u64).map_err(io_err(&path))?;
             f.sync_all().map_err(io_err(&path))?;
         }
-        if offset == 0 {
-            fs::remove_file(&path).map_err(io_err(&path))?;
-            return sync_dir(&self.dir);
-        }
+        let len = if is_last && quarantined {
+            intact_end
+        } else {
+            bytes.len()
+        };
         self.segments.push(Segment {
             id,
             path,
-            len: offset as u64,
+            len: len as u64,
             last_seq,
         });
         Ok(())
     }
 
-    /// Accounts for an entry found on open or just appended.
-    fn note(&mut self, entry: &JournalEntry, segment: u64, offset: u64) {
-        self.next_seq = self.next_seq.max(entry.seq + 1);
-        if entry.seq <= self.checkpoint {
+    fn note_found(&mut self, f: Found) {
+        if f.seq <= self.checkpoint {
             return;
         }
         self.backlog.push_back(Position {
+            seq: f.seq,
+            segment: f.segment,
+            offset: f.offset,
+        });
+        if let Some((mac, max)) = f.activity {
+            let c = self.activity_cursors.entry(mac).or_insert(max);
+            *c = (*c).max(max);
+        }
+    }
+
+    /// Accounts for an entry just appended.
+    fn note(&mut self, entry: &JournalEntry, segment: u64, offset: u64) {
+        self.next_seq = self.next_seq.max(entry.seq + 1);
+        self.note_found(Found {
             seq: entry.seq,
             segment,
             offset,
+            activity: scan::activity_max(&entry.record),
         });
-        if let Record::Activity { samples } = &entry.record.record {
-            if let Some(max) = samples.iter().map(|s| s.ts).max() {
-                let c = self.activity_cursors.entry(entry.record.mac).or_insert(max);
-                *c = (*c).max(max);
-            }
-        }
     }
 
     /// Appends a record and makes it durable (fsync) before returning its sequence number.
@@ -300,61 +404,71 @@ impl Journal {
         Ok(())
     }
 
-    /// Up to `max` records not yet marked done, oldest first. Reads only those records.
+    /// Up to `max` records not yet marked done, oldest first. Reads only those records, each at
+    /// its indexed position, so damage skipped on open is never read again.
     pub fn pending(&self, max: usize) -> Result<Vec<JournalEntry>, JournalError> {
         let mut out = Vec::new();
-        let Some(first) = self.backlog.front() else {
-            return Ok(out);
-        };
-        for seg in self.segments.iter().filter(|s| s.id >= first.segment) {
-            let start = if seg.id == first.segment {
-                first.offset
-            } else {
-                0
-            };
-            let mut file = File::open(&seg.path).map_err(io_err(&seg.path))?;
-            file.seek(SeekFrom::Start(start))
-                .map_err(io_err(&seg.path))?;
-            let mut reader = BufReader::new(file.take(seg.len - start));
-            while out.len() < max {
-                let Some(entry) = read_entry(&mut reader, &seg.path)? else {
-                    break;
+        let mut open: Option<(u64, &Path, File)> = None;
+        for pos in self.backlog.iter().take(max) {
+            if open.as_ref().is_none_or(|(id, _, _)| *id != pos.segment) {
+                let Some(seg) = self.segments.iter().find(|s| s.id == pos.segment) else {
+                    let e = std::io::Error::other(format!("segment {} vanished", pos.segment));
+                    return Err(io_err(&self.dir)(e));
                 };
-                if entry.seq > self.checkpoint {
-                    out.push(entry);
-                }
+                let f = File::open(&seg.path).map_err(io_err(&seg.path))?;
+                open = Some((seg.id, &seg.path, f));
             }
-            if out.len() >= max {
-                break;
+            if let Some((_, path, f)) = &open {
+                out.push(read_entry_at(f, pos.offset, path)?);
             }
         }
         Ok(out)
     }
 
-    /// Records that everything up to `seq` is in the database: persists the checkpoint and
-    /// deletes segments that hold nothing newer.
+    /// Records that everything up to `seq` is in the database: advances past it, deletes
+    /// segments that hold nothing newer, and persists the checkpoint. The progress is kept (in
+    /// memory) even when saving the checkpoint fails, e.g. on a full disk: replay must never
+    /// depend on it, since inserts are idempotent and a restart merely repeats some. The error
+    /// then says what failed so it can be counted and shown.
     pub fn mark_done(&mut self, seq: u64) -> Result<(), JournalError> {
         if seq <= self.checkpoint {
             return Ok(());
         }
-        write_checkpoint(&self.dir, seq)?;
         self.checkpoint = seq;
         while self.backlog.front().is_some_and(|p| p.seq <= seq) {
             self.backlog.pop_front();
         }
+        // Checkpoint first: segments are only ever deleted behind a checkpoint that covers them
+        // when it can be written (open() relies on it to spot an impossible one); when it cannot,
+        // deleting is still right (the database has them) and frees the disk.
+        let saved = write_checkpoint(&self.dir, seq);
         let done = |s: &Segment| s.last_seq.is_none_or(|l| l <= seq);
         let before = self.segments.len();
-        for s in self.segments.iter().filter(|s| done(s)) {
-            fs::remove_file(&s.path).map_err(io_err(&s.path))?;
+        let mut removed = Ok(());
+        let mut kept = Vec::new();
+        for s in self.segments.drain(..) {
+            if done(&s) {
+                if let Err(e) = fs::remove_file(&s.path) {
+                    removed = Err(io_err(&s.path)(e));
+                }
+            } else {
+                kept.push(s);
+            }
         }
-        self.segments.retain(|s| !done(s));
+        self.segments = kept;
         if self.segments.len() != before {
-            sync_dir(&self.dir)?;
             if self.segments.is_empty() {
                 self.writer = None;
             }
+            removed = removed.and(sync_dir(&self.dir));
         }
-        Ok(())
+        saved.map_err(|e| JournalError::Checkpoint(Box::new(e)))?;
+        removed
+    }
+
+    /// What opening found damaged (moved to `quarantine/`).
+    pub fn damage(&self) -> Damage {
+        self.damage
     }
 
     /// Records appended and not yet marked done.
@@ -379,23 +493,34 @@ impl Journal {
     }
 }
 
-/// Reads the next record of a segment that was validated on open (or written by us since).
-fn read_entry(r: &mut impl Read, path: &Path) -> Result<Option<JournalEntry>, JournalError> {
+/// Reads the record at `offset` of a segment that was validated on open (or written by us since).
+fn read_entry_at(f: &File, offset: u64, path: &Path) -> Result<JournalEntry, JournalError> {
+    use std::os::unix::fs::FileExt;
     let mut buf = vec![0u8; frame::HEADER_LEN];
-    match r.read_exact(&mut buf) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(io_err(path)(e)),
-    }
+    f.read_exact_at(&mut buf, offset).map_err(io_err(path))?;
     let len = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
     buf.resize(frame::HEADER_LEN + len.min(frame::MAX_PAYLOAD), 0);
-    r.read_exact(&mut buf[frame::HEADER_LEN..])
-        .map_err(io_err(path))?;
+    f.read_exact_at(
+        &mut buf[frame::HEADER_LEN..],
+        offset + frame::HEADER_LEN as u64,
+    )
+    .map_err(io_err(path))?;
     match frame::decode(&buf) {
-        Frame::Record { payload, .. } => Ok(Some(serde_json::from_slice(payload)?)),
+        Frame::Record { payload, .. } => Ok(serde_json::from_slice(payload)?),
         _ => Err(io_err(path)(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "record changed on disk since the journal was opened",
         ))),
     }
+}
+
+/// Copies damaged bytes aside, durably, for a human to look at.
+fn quarantine(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
+    let dir = path.parent().unwrap_or(path);
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let mut f = File::create(path).map_err(io_err(path))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(io_err(path))?;
+    sync_dir(dir)
 }

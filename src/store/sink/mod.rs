@@ -12,11 +12,13 @@
 //! the async call: they happen only while the database is down, and a worker thread per append
 //! would buy little.
 
+mod probe;
 mod replay;
 pub mod stats;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,6 +50,8 @@ pub struct SinkOptions {
     /// Longest a [`Sink::write`] spends replaying backlog before journaling behind it instead,
     /// so a large backlog never keeps a band waiting for its acknowledgement.
     pub replay_budget: Duration,
+    /// Longest wait for the idle probe's connection and `SELECT 1` (see [`Sink::spawn_probe`]).
+    pub probe_timeout: Duration,
 }
 
 impl Default for SinkOptions {
@@ -59,6 +63,7 @@ impl Default for SinkOptions {
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
             replay_budget: Duration::from_secs(5),
+            probe_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -114,6 +119,8 @@ pub struct Sink {
     opts: SinkOptions,
     stats: Arc<SinkStats>,
     inner: Mutex<Inner>,
+    /// Set by [`Sink::shutdown`], read by the probe without waiting for the lock.
+    closed: Arc<AtomicBool>,
 }
 
 #[derive(Debug)]
@@ -133,6 +140,8 @@ struct Inner {
     /// MAC → last stored minute as last seen in the database.
     cursors: HashMap<Mac, Option<DateTime<Utc>>>,
     closed: bool,
+    /// The last checkpoint save failed (logged at error once per streak).
+    checkpoint_failing: bool,
 }
 
 impl Sink {
@@ -142,6 +151,7 @@ impl Sink {
         let journal = Journal::open(state_dir, opts.journal)?;
         let stats = Arc::new(SinkStats::default());
         stats.set_journal(journal.backlog(), journal.bytes());
+        stats.set_damage(journal.damage());
         Ok(Sink {
             db,
             opts,
@@ -156,7 +166,9 @@ impl Sink {
                 names: HashMap::new(),
                 cursors: HashMap::new(),
                 closed: false,
+                checkpoint_failing: false,
             }),
+            closed: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -205,7 +217,13 @@ impl Sink {
                 Err(e) => return Err(e.into()),
             }
         }
-        let seq = g.journal.append(&record)?;
+        let seq = match g.journal.append(&record) {
+            Ok(seq) => seq,
+            Err(e) => {
+                self.stats.add_journal_write_failure();
+                return Err(e.into());
+            }
+        };
         self.stats.add_journaled();
         self.stats
             .set_journal(g.journal.backlog(), g.journal.bytes());
@@ -301,6 +319,7 @@ impl Sink {
     pub async fn shutdown(&self) {
         let mut g = self.inner.lock().await;
         g.closed = true;
+        self.closed.store(true, Ordering::SeqCst);
         g.store = None;
         self.stats.set_db_up(false);
     }

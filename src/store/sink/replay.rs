@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Inner, Sink};
-use crate::store::journal::JournalEntry;
+use crate::store::journal::{JournalEntry, JournalError};
 
 impl Sink {
     /// Connects if needed and replays the backlog, oldest first, within `budget` if given.
@@ -31,10 +31,7 @@ impl Sink {
             };
             let (done, ok) = self.replay_batch(g, batch).await;
             if let Some(seq) = done {
-                if let Err(e) = g.journal.mark_done(seq) {
-                    tracing::error!("journal checkpoint failed (replay will repeat): {e}");
-                    return false;
-                }
+                self.mark_done(g, seq);
             }
             self.stats
                 .set_journal(g.journal.backlog(), g.journal.bytes());
@@ -44,10 +41,48 @@ impl Sink {
         }
     }
 
+    /// Advances the journal past `seq`. Never stops replay: the records are in the database
+    /// whether or not the checkpoint could be saved (the failure is counted and logged once per
+    /// streak).
+    fn mark_done(&self, g: &mut Inner, seq: u64) {
+        match g.journal.mark_done(seq) {
+            Ok(()) => {
+                if std::mem::take(&mut g.checkpoint_failing) {
+                    tracing::info!("journal checkpoint saved again");
+                }
+            }
+            Err(e) => {
+                if matches!(e, JournalError::Checkpoint(_)) {
+                    self.stats.add_checkpoint_failure();
+                }
+                if std::mem::replace(&mut g.checkpoint_failing, true) {
+                    tracing::debug!("{e}");
+                } else {
+                    tracing::error!("{e}");
+                }
+            }
+        }
+    }
+
     /// Writes entries in order; returns the last sequence handled and whether all were.
     async fn replay_batch(&self, g: &mut Inner, batch: Vec<JournalEntry>) -> (Option<u64>, bool) {
         let mut done = None;
         for entry in batch {
+            // Journal files are input like a band's: a hand-made or damaged record must not
+            // register a phantom band or store impossible values.
+            if let Err(e) = entry.record.validate() {
+                tracing::error!(
+                    seq = entry.seq,
+                    "invalid journaled record set aside in rejected.jsonl: {e}"
+                );
+                if let Err(io) = set_aside(g.journal.dir(), &entry) {
+                    tracing::error!("could not set the record aside, keeping it: {io}");
+                    return (done, false);
+                }
+                self.stats.add_rejected();
+                done = Some(entry.seq);
+                continue;
+            }
             match self.apply(g, &entry.record).await {
                 Ok(_) => {}
                 Err(e) if e.is_unavailable() => {

@@ -11,6 +11,10 @@ pub struct SinkStats {
     samples_stored: AtomicU64,
     records_journaled: AtomicU64,
     records_rejected: AtomicU64,
+    journal_damaged_regions: AtomicU64,
+    journal_damaged_bytes: AtomicU64,
+    checkpoint_failures: AtomicU64,
+    journal_write_failures: AtomicU64,
 }
 
 /// A consistent-enough copy of [`SinkStats`] (each field read atomically).
@@ -28,6 +32,15 @@ pub struct SinkSnapshot {
     pub records_journaled: u64,
     /// Journaled records the database refused on replay, set aside in `rejected.jsonl` (counter).
     pub records_rejected: u64,
+    /// Damaged ranges the journal skipped (moved to `journal/quarantine/`) when opened.
+    pub journal_damaged_regions: u64,
+    /// Bytes in those ranges.
+    pub journal_damaged_bytes: u64,
+    /// Times the replay checkpoint could not be saved (replay goes on regardless) (counter).
+    pub checkpoint_failures: u64,
+    /// Appends the journal refused (disk full, I/O error, bound reached); each was an error to
+    /// the caller, so the band was not acknowledged and keeps its data (counter).
+    pub journal_write_failures: u64,
 }
 
 impl SinkStats {
@@ -41,6 +54,10 @@ impl SinkStats {
             samples_stored: r(&self.samples_stored),
             records_journaled: r(&self.records_journaled),
             records_rejected: r(&self.records_rejected),
+            journal_damaged_regions: r(&self.journal_damaged_regions),
+            journal_damaged_bytes: r(&self.journal_damaged_bytes),
+            checkpoint_failures: r(&self.checkpoint_failures),
+            journal_write_failures: r(&self.journal_write_failures),
         }
     }
 
@@ -63,5 +80,19 @@ impl SinkStats {
 
     pub(crate) fn add_rejected(&self) {
         self.records_rejected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_damage(&self, d: crate::store::journal::Damage) {
+        self.journal_damaged_regions
+            .store(d.regions, Ordering::Relaxed);
+        self.journal_damaged_bytes.store(d.bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_checkpoint_failure(&self) {
+        self.checkpoint_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_journal_write_failure(&self) {
+        self.journal_write_failures.fetch_add(1, Ordering::Relaxed);
     }
 }
