@@ -51,12 +51,13 @@ let config = {
         port: 3000,
         dash_id: "c9b38467-5d9a-3c27-918d-cfa1bd575db2",
         dash_name: "mi-band-data-user-1",
+        dash_username: "Alice",
         dash_orgId: 1,
         panels: [11],
         dash_refresh: "5m",
         dash_interval: "7d",
-        width: "450",
-        height: "200"
+        width: "450px",
+        height: "200px"
       }
     }
   ]

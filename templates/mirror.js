@@ -13,6 +13,7 @@
 {%- when Form::Legacy %}
     "dash_id": "{{ e.uid }}",
     "dash_name": "{{ e.slug }}",
+    "dash_username": "{{ e.header }}",
 {%- endmatch %}
     "host": "{{ endpoint.host }}",
     "port": {{ endpoint.port }},
@@ -21,8 +22,8 @@
     "panels": [{% for p in panels %}{{ p }}{% if !loop.last %}, {% endif %}{% endfor %}],
     "dash_refresh": "5m",
     "dash_interval": "7d",
-    "width": "450",
-    "height": "200"
+    "width": "450px",
+    "height": "200px"
 {%- else %}
     "orgId": {{ org_id }},
     "panels": [{% for p in panels %}{{ p }}{% if !loop.last %}, {% endif %}{% endfor %}],

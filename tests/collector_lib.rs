@@ -105,6 +105,7 @@ fn config(
             adapter: None,
             max_concurrent_bands: 1,
             state_dir: state.to_path_buf(),
+            heart_rate_measurement_interval: None,
         },
     }
 }
@@ -120,10 +121,21 @@ async fn run_once(
     bands: HashMap<Mac, EmulatedBand>,
     mode: UpdateMode,
 ) -> (PgCluster, RunSummary, MetricsState) {
+    run_once_with(devices, bands, mode, None).await
+}
+
+/// [`run_once`] with `heart_rate_measurement_interval` set.
+async fn run_once_with(
+    devices: Vec<Device>,
+    bands: HashMap<Mac, EmulatedBand>,
+    mode: UpdateMode,
+    hr_interval: Option<u8>,
+) -> (PgCluster, RunSummary, MetricsState) {
     let pg = PgCluster::start_throwaway().unwrap();
     pg.create_owner_db("miband", "miband", "pw").await.unwrap();
     let state = tempfile::tempdir().unwrap();
-    let cfg = config(&pg, devices, mode, state.path());
+    let mut cfg = config(&pg, devices, mode, state.path());
+    cfg.settings.heart_rate_measurement_interval = hr_interval;
     let sink = open_sink(&cfg).unwrap();
     let metrics = MetricsState::new();
     register_bands(&metrics, &sink, &cfg.devices).await;
@@ -201,6 +213,43 @@ async fn charging_mode_syncs_only_bands_on_the_charger() {
     // Both batteries were read (that is how charging is known); no heart rate in this mode.
     assert_eq!(count(&c, "SELECT count(*) FROM batteryinforecord").await, 2);
     assert_eq!(count(&c, "SELECT count(*) FROM heartraterecord").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_heart_rate_interval_setting_reaches_the_band_and_its_history() {
+    let band = emulated(4, key(4), false);
+    let untouched = emulated(5, key(5), false);
+    let bands = HashMap::from([(device(4).mac, band.clone())]);
+    let (_pg, summary, _) = run_once_with(vec![device(4)], bands, UpdateMode::All, Some(10)).await;
+    assert_eq!((summary.synced, summary.failed), (1, 0));
+    assert_eq!(band.with_band(|b| b.hr_interval_minutes()), 10);
+    // From now on the band measures every 10 minutes: 6 of the next 60 minutes carry a rate.
+    let start = chrono::DurationRound::duration_trunc(Utc::now(), chrono::Duration::minutes(1))
+        .unwrap()
+        + chrono::Duration::minutes(1);
+    let with_hr = |b: &EmulatedBand| {
+        b.with_band(|b| b.history(start, 60))
+            .iter()
+            .filter(|s| s.heart_rate.is_some())
+            .count()
+    };
+    assert_eq!(with_hr(&band), 6);
+    assert_eq!(
+        with_hr(&untouched),
+        60,
+        "a band left as it is keeps every minute"
+    );
+
+    // Without the setting the collector leaves the band's interval alone.
+    let other = emulated(6, key(6), false);
+    let bands = HashMap::from([(device(6).mac, other.clone())]);
+    let (_pg, summary, _) = run_once(vec![device(6)], bands, UpdateMode::All).await;
+    assert_eq!(summary.failed, 0);
+    assert_eq!(
+        other.with_band(|b| b.actions().last_hr_command().map(|c| c.encode()[0])),
+        Some(0x15)
+    );
+    assert_eq!(other.with_band(|b| b.hr_interval_minutes()), 0);
 }
 
 /// A radio whose connect panics for one band (a bug in a worker), emulated bands otherwise.

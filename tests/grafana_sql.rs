@@ -9,6 +9,7 @@ use miband::provision::grant;
 use miband::provision::panels::{self, Format};
 use miband::provision::secret::Secret;
 use miband::provision::sqlmacros::{expand, QueryContext};
+use miband::provision::zone::Zone;
 use miband::store::pgcluster::PgCluster;
 use miband::store::schema;
 use std::time::Duration;
@@ -138,7 +139,7 @@ async fn every_query_returns_rows(grafana: &Client) {
     let live = ctx(end - chrono::Duration::days(7), end);
     for p in panels::all() {
         for (format, sql) in p.queries {
-            let expanded = expand(&panels::sql_for(sql, 1), &live).unwrap();
+            let expanded = expand(&panels::sql_for(sql, 1, &Zone::utc()), &live).unwrap();
             let (columns, rows) = run(grafana, &expanded).await;
             assert!(
                 !rows.is_empty(),
@@ -171,7 +172,7 @@ async fn every_query_returns_rows(grafana: &Client) {
                 _ => {}
             }
             // A band without history gives no rows or nulls, never an error.
-            let empty = expand(&panels::sql_for(sql, 99), &live).unwrap();
+            let empty = expand(&panels::sql_for(sql, 99, &Zone::utc()), &live).unwrap();
             run(grafana, &empty).await;
         }
     }
@@ -179,7 +180,7 @@ async fn every_query_returns_rows(grafana: &Client) {
 
 async fn sleep_follows_kind_codes(grafana: &Client) {
     let at = |d, h, m| Utc.with_ymd_and_hms(2024, 3, d, h, m, 0).unwrap();
-    let q = |id: u32| panels::sql_for(panels::find(id).unwrap().queries[0].1, 3);
+    let q = |id: u32| panels::sql_for(panels::find(id).unwrap().queries[0].1, 3, &Zone::utc());
     let range = ctx(at(1, 12, 0), at(3, 0, 0));
     let (_, rows) = run(grafana, &expand(&q(52), &range).unwrap()).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -206,6 +207,96 @@ async fn sleep_follows_kind_codes(grafana: &Client) {
     assert_eq!(minutes("Light sleep"), Some(565.0));
     assert_eq!(minutes("Activity"), Some(516.0));
     assert_eq!(minutes("Deep sleep"), None);
+}
+
+/// Bands 4 and 5: one step every minute across a daylight-saving change, far from UTC on both
+/// sides. Los Angeles (band 4): 2024-03-09 and 03-10 local, the second 23 hours long (clocks
+/// forward at 02:00). Auckland (band 5): 2024-04-06 and 04-07 local, the second 25 hours long
+/// (clocks back at 03:00), plus a live total of 2000 read on 04-07, fresher than its history.
+const DST_DAYS: &str = "
+INSERT INTO mibandrecord (id, mac) VALUES (4, 'C8:0F:10:00:00:04'), (5, 'C8:0F:10:00:00:05');
+INSERT INTO activityrecord (dev_id, ts, category, intensity, steps, heart_rate)
+SELECT 4, t, 1, 20, 1, 70
+FROM generate_series('2024-03-09 08:00Z'::timestamptz, '2024-03-11 06:59Z', interval '1 minute') t;
+INSERT INTO activityrecord (dev_id, ts, category, intensity, steps, heart_rate)
+SELECT 5, t, 1, 20, 1, 70
+FROM generate_series('2024-04-05 11:00Z'::timestamptz, '2024-04-07 11:59Z', interval '1 minute') t;
+INSERT INTO steprecord (dev_id, ts, steps, meters, calories)
+VALUES (5, '2024-04-07 10:00Z', 2000, 1400, 80), (5, '2024-04-06 10:00Z', 900, 600, 40);
+";
+
+/// Per-day panels group by the household's day, across DST changes, from the per-minute history.
+async fn days_are_the_households(grafana: &Client) {
+    let q = |id: u32, dev: i32, zone: &str| {
+        panels::sql_for(
+            panels::find(id).unwrap().queries[0].1,
+            dev,
+            &Zone::parse(zone).unwrap(),
+        )
+    };
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let la = "America/Los_Angeles";
+    // 2024-03-09 00:00 PST .. 2024-03-10 23:59 PDT.
+    let range = ctx(at("2024-03-09T08:00:00Z"), at("2024-03-11T06:59:00Z"));
+    let (_, rows) = run(grafana, &expand(&q(11, 4, la), &range).unwrap()).await;
+    let got: Vec<(&str, f64)> = rows
+        .iter()
+        .map(|r| (r[0].as_deref().unwrap(), num(&r[1])))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2024-03-09 08:00:00+00", 1440.0),
+            ("2024-03-10 08:00:00+00", 1380.0)
+        ],
+        "Los Angeles days, the second 23 h"
+    );
+    let (_, rows) = run(grafana, &expand(&q(13, 4, la), &range).unwrap()).await;
+    assert_eq!(num(&rows[0][0]), 1440.0);
+    // Grouped by UTC days instead, the same minutes would split 960 / 1440 / 420.
+    let (_, rows) = run(grafana, &expand(&q(11, 4, "UTC"), &range).unwrap()).await;
+    assert_eq!(rows.len(), 3, "{rows:?}");
+
+    let nz = "Pacific/Auckland";
+    // 2024-04-06 00:00 NZDT .. 2024-04-07 23:59 NZST.
+    let range = ctx(at("2024-04-05T11:00:00Z"), at("2024-04-07T11:59:00Z"));
+    let (_, rows) = run(grafana, &expand(&q(11, 5, nz), &range).unwrap()).await;
+    let got: Vec<(&str, f64)> = rows
+        .iter()
+        .map(|r| (r[0].as_deref().unwrap(), num(&r[1])))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2024-04-05 11:00:00+00", 1440.0),
+            ("2024-04-06 11:00:00+00", 2000.0)
+        ],
+        "Auckland days; the 25-hour day's history (1500) loses to the fresher live total"
+    );
+    let (_, rows) = run(grafana, &expand(&q(12, 5, nz), &range).unwrap()).await;
+    assert_eq!(num(&rows[0][0]), 2000.0, "steps today");
+    let (_, rows) = run(grafana, &expand(&q(13, 5, nz), &range).unwrap()).await;
+    assert_eq!(num(&rows[0][0]), 2000.0, "best steps");
+    // The 25-hour day counts all its minutes when the live total is lower.
+    let before_live = ctx(at("2024-04-05T11:00:00Z"), at("2024-04-07T09:59:00Z"));
+    let (_, rows) = run(grafana, &expand(&q(12, 5, nz), &before_live).unwrap()).await;
+    assert_eq!(
+        num(&rows[0][0]),
+        1380.0,
+        "history up to 09:59Z of a day that began 11:00Z"
+    );
+    let (_, rows) = run(grafana, &expand(&q(21, 5, nz), &range).unwrap()).await;
+    let got: Vec<(&str, f64)> = rows
+        .iter()
+        .map(|r| (r[0].as_deref().unwrap(), num(&r[1])))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2024-04-05 11:00:00+00", 40.0),
+            ("2024-04-06 11:00:00+00", 80.0)
+        ]
+    );
 }
 
 async fn role_cannot_write(grafana: &Client) {
@@ -235,6 +326,7 @@ async fn dashboards_queries_run_as_the_read_only_role() {
     schema::migrate(&mut owner).await.unwrap();
     owner.batch_execute(LIVE_HISTORY).await.unwrap();
     owner.batch_execute(FIXED_NIGHT).await.unwrap();
+    owner.batch_execute(DST_DAYS).await.unwrap();
 
     let admin = pg.connect_superuser("miband").await.unwrap();
     let password = Secret::new(support::NASTY_PASSWORD);
@@ -253,6 +345,7 @@ async fn dashboards_queries_run_as_the_read_only_role() {
     grafana.batch_execute("SET TIME ZONE 'UTC'").await.unwrap();
     every_query_returns_rows(&grafana).await;
     sleep_follows_kind_codes(&grafana).await;
+    days_are_the_households(&grafana).await;
     role_cannot_write(&grafana).await;
 
     // Tables the collector adds later are readable too (default privileges).
@@ -306,7 +399,8 @@ async fn dashboards_queries_return_rows_on_collected_history() {
     for dev in [1, 2] {
         for p in panels::all() {
             for (_, sql) in p.queries {
-                let expanded = expand(&panels::sql_for(sql, dev), &range).unwrap();
+                let expanded =
+                    expand(&panels::sql_for(sql, dev, &Zone::machine()), &range).unwrap();
                 let (_, rows) = run(&grafana, &expanded).await;
                 assert!(
                     !rows.is_empty(),

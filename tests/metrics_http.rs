@@ -4,7 +4,10 @@
 mod endpoint;
 
 use endpoint::{agent, sample_state, Endpoint};
-use miband::metrics::OPENMETRICS_CONTENT_TYPE;
+use miband::metrics::{OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
+
+/// What Prometheus 2.x sends when scraping.
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
 fn content_type(response: &ureq::http::Response<ureq::Body>) -> String {
     response
@@ -16,9 +19,13 @@ fn content_type(response: &ureq::http::Response<ureq::Body>) -> String {
 }
 
 #[test]
-fn metrics_are_openmetrics_with_the_exact_content_type() {
+fn prometheus_gets_openmetrics_with_the_exact_content_type() {
     let server = Endpoint::start(sample_state(3));
-    let mut response = agent().get(server.url("/metrics")).call().expect("GET");
+    let mut response = agent()
+        .get(server.url("/metrics"))
+        .header("Accept", PROMETHEUS_ACCEPT)
+        .call()
+        .expect("GET");
     assert_eq!(response.status(), 200);
     assert_eq!(content_type(&response), OPENMETRICS_CONTENT_TYPE);
     assert_eq!(
@@ -30,6 +37,37 @@ fn metrics_are_openmetrics_with_the_exact_content_type() {
     assert!(body
         .contains("miband_steps_today{mac=\"C8:0F:10:00:00:03\",id=\"3\",name=\"Band 3\"} 3000\n"));
     server.stop().expect("clean shutdown");
+}
+
+#[test]
+fn other_clients_get_the_classic_text_format() {
+    let server = Endpoint::start(sample_state(3));
+    for accept in [None, Some("text/plain; version=0.0.4"), Some("*/*")] {
+        let mut request = agent().get(server.url("/metrics"));
+        if let Some(a) = accept {
+            request = request.header("Accept", a);
+        }
+        let mut response = request.call().expect("GET");
+        assert_eq!(content_type(&response), TEXT_CONTENT_TYPE, "{accept:?}");
+        assert_eq!(
+            response.headers().get("vary").and_then(|v| v.to_str().ok()),
+            Some("Accept")
+        );
+        let body = response.body_mut().read_to_string().expect("body");
+        assert!(!body.contains("# EOF"), "{body}");
+        assert!(
+            body.contains("# HELP miband_samples_stored_total "),
+            "{body}"
+        );
+        assert!(
+            body.contains("# TYPE miband_samples_stored_total counter\n"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        TEXT_CONTENT_TYPE,
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
 }
 
 #[test]
@@ -89,7 +127,11 @@ fn unknown_paths_404_and_other_methods_405() {
 #[test]
 fn head_gives_the_headers_without_a_body() {
     let server = Endpoint::start(sample_state(1));
-    let mut response = agent().head(server.url("/metrics")).call().expect("HEAD");
+    let mut response = agent()
+        .head(server.url("/metrics"))
+        .header("Accept", PROMETHEUS_ACCEPT)
+        .call()
+        .expect("HEAD");
     assert_eq!(response.status(), 200);
     assert_eq!(content_type(&response), OPENMETRICS_CONTENT_TYPE);
     assert_eq!(response.body_mut().read_to_string().expect("body"), "");
@@ -126,7 +168,8 @@ fn child_serves_metrics_under_a_low_descriptor_limit() {
 fn scrape_within_a_second(port: u16) -> Result<String, String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    // As Prometheus asks (OpenMetrics, ending in `# EOF`).
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text;version=1.0.0\r\nConnection: close\r\n\r\n")
         .map_err(|e| e.to_string())?;
     let mut out = String::new();
     s.read_to_string(&mut out).map_err(|e| e.to_string())?;

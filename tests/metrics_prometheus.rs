@@ -75,6 +75,16 @@ impl Prometheus {
         std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
     }
 
+    fn api_with(&self, path: &str, params: &[(&str, &str)]) -> Option<Value> {
+        let mut request = agent().get(format!("{}{path}", self.base));
+        for (k, v) in params {
+            request = request.query(*k, *v);
+        }
+        let mut response = request.call().ok()?;
+        let json: Value = serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()?;
+        (json["status"] == "success").then(|| json["data"].clone())
+    }
+
     fn api(&self, path: &str, query: Option<&str>) -> Option<Value> {
         let mut request = agent().get(format!("{}{path}", self.base));
         if let Some(q) = query {
@@ -187,16 +197,8 @@ fn prometheus_scrapes_the_endpoint() {
     prometheus.wait_query("miband_connection_failures_total{id=\"1\"}", &[("1", "1")]);
 }
 
-#[test]
-fn promtool_finds_only_the_openmetrics_counter_false_positive() {
-    let server = Endpoint::start(sample_state(3));
-    let body = agent()
-        .get(server.url("/metrics"))
-        .call()
-        .expect("GET")
-        .body_mut()
-        .read_to_string()
-        .expect("body");
+/// `promtool check metrics` on a body; returns its exit code and every complaint.
+fn promtool(body: &str) -> (Option<i32>, BTreeSet<String>) {
     let mut child = Command::new(PROMTOOL)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
@@ -211,15 +213,50 @@ fn promtool_finds_only_the_openmetrics_counter_false_positive() {
         .write_all(body.as_bytes())
         .expect("write");
     let out = child.wait_with_output().expect("promtool");
-    let complaints: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+    let complaints = String::from_utf8_lossy(&out.stdout)
         .lines()
         .chain(String::from_utf8_lossy(&out.stderr).lines())
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect();
-    // promtool parses only the classic text format, where an OpenMetrics counter's `x_total`
-    // sample looks like a separate family without HELP (docs/testing.md §5). Nothing else.
+    (out.status.code(), complaints)
+}
+
+fn get(url: &str, accept: Option<&str>) -> String {
+    let mut request = agent().get(url);
+    if let Some(a) = accept {
+        request = request.header("Accept", a);
+    }
+    request
+        .call()
+        .expect("GET")
+        .body_mut()
+        .read_to_string()
+        .expect("body")
+}
+
+#[test]
+fn promtool_passes_what_it_asks_for() {
+    let server = Endpoint::start(sample_state(3));
+    // promtool's own way: `curl -s …/metrics | promtool check metrics`, no Accept.
+    for accept in [None, Some("text/plain; version=0.0.4")] {
+        let body = get(&server.url("/metrics"), accept);
+        let (code, complaints) = promtool(&body);
+        assert_eq!(
+            (code, complaints),
+            (Some(0), BTreeSet::new()),
+            "on:\n{body}"
+        );
+    }
+    // Fed the OpenMetrics rendering instead, promtool (a classic-text parser) sees an
+    // OpenMetrics counter's `x_total` sample as a family without HELP (docs/testing.md §5):
+    // exactly these three, and no parse error.
+    let body = get(
+        &server.url("/metrics"),
+        Some("application/openmetrics-text"),
+    );
+    let (code, complaints) = promtool(&body);
     let expected: BTreeSet<String> = [
         "miband_auth_failures_total no help text",
         "miband_connection_failures_total no help text",
@@ -229,8 +266,85 @@ fn promtool_finds_only_the_openmetrics_counter_false_positive() {
     .into();
     assert_eq!(complaints, expected, "promtool on:\n{body}");
     assert_eq!(
-        out.status.code(),
+        code,
         Some(3),
         "3 = lint problems only, 1 would be a parse error"
+    );
+}
+
+/// A loopback proxy that replaces the scrape's `Accept` with `accept`, so the real Prometheus
+/// parses the rendering another client would get (Debian's 2.42 has no `scrape_protocols`).
+fn accept_rewriting_proxy(
+    target: std::net::SocketAddr,
+    accept: &'static str,
+) -> std::net::SocketAddr {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            std::thread::spawn(move || -> std::io::Result<()> {
+                let mut reader = BufReader::new(client.try_clone()?);
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line)? == 0 {
+                        return Ok(());
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if lower.starts_with("accept:") || lower.starts_with("connection:") {
+                        continue;
+                    }
+                    if line == "\r\n" {
+                        head.push_str(&format!("Accept: {accept}\r\nConnection: close\r\n\r\n"));
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                let mut upstream = std::net::TcpStream::connect(target)?;
+                upstream.write_all(head.as_bytes())?;
+                let mut response = Vec::new();
+                upstream.read_to_end(&mut response)?;
+                (&client).write_all(&response)?;
+                Ok(())
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn prometheus_parses_the_classic_text_too() {
+    let server = Endpoint::start(sample_state(3));
+    let proxy = accept_rewriting_proxy(server.addr, "text/plain; version=0.0.4");
+    let prometheus = Prometheus::scraping(proxy);
+    prometheus.wait_query("miband_steps_today", &[("1", "1000"), ("3", "3000")]);
+    prometheus.wait_query(
+        "miband_auth_failures_total",
+        &[("1", "0"), ("2", "1"), ("3", "0")],
+    );
+    prometheus.wait_query(
+        "miband_sync_duration_seconds_count{id=\"1\"}",
+        &[("1", "1")],
+    );
+    // The counter's HELP and TYPE reached its series: the classic format names the family
+    // with `_total`, and Prometheus kept the metadata under that name.
+    let m = prometheus.wait_for(
+        "metadata of miband_samples_stored_total",
+        || {
+            prometheus.api_with(
+                "/api/v1/targets/metadata",
+                &[("metric", "miband_samples_stored_total")],
+            )
+        },
+        |m| m.as_array().is_some_and(|a| !a.is_empty()),
+    );
+    assert_eq!(m[0]["type"], "counter", "{m}");
+    assert!(
+        m[0]["help"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Per-minute history samples"),
+        "{m}"
     );
 }

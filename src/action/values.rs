@@ -1,6 +1,6 @@
 //! Validated values of band actions. Each type refuses what the band cannot take, with a message
 //! a user (CLI) or an API client (JSON) can act on, so encoders never see an out-of-range value.
-//! Byte meanings: docs/protocol.md "Band actions" (Gadgetbridge's Huami support).
+//! Byte meanings: docs/protocol.md §9 (Gadgetbridge's Huami support).
 
 use std::fmt;
 use std::str::FromStr;

@@ -23,6 +23,12 @@ pub struct Args {
     )]
     pub devices: PathBuf,
     /// Settings (database, intervals, update mode, metrics address).
+    ///
+    /// Besides miband-dc's keys this reads optional ones (see the README), among them
+    /// `heart_rate_measurement_interval`: minutes (0-120, 0 = off) between the band's own
+    /// all-day heart-rate measurements, set on each band once after the collector connects.
+    /// Without it nothing sets the interval once the phone is off, and the per-minute history
+    /// carries no heart rate; absent, the bands are left as they are.
     #[arg(
         short = 'c',
         long = "settings",

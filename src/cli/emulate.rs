@@ -40,6 +40,9 @@ pub struct Args {
     /// Seed of the simulated wearers (same seed, same data).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Press each band's button every N seconds (a device event for `miband events`).
+    #[arg(long, value_name = "SECONDS")]
+    pub button_every: Option<u32>,
 }
 
 /// One parsed `--band`.
@@ -137,6 +140,14 @@ async fn serve(args: Args, specs: Vec<BandSpec>) -> anyhow::Result<i32> {
         .iter()
         .map(|s| build_band(s, args.history_days, args.seed))
         .collect();
+    if let Some(n) = args.button_every.filter(|n| *n > 0) {
+        for b in &bands {
+            b.with_band(|b| {
+                b.events_mut()
+                    .set_button_every(Some(Duration::seconds(i64::from(n))))
+            });
+        }
+    }
     let config = EmulatorConfig {
         adapters: args.adapters.clone(),
         bands,

@@ -64,6 +64,10 @@ pub struct Args {
     /// With -s: panel IDs for the MagicMirror entries [default: 11,12,31,41].
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub panels: Vec<u32>,
+    /// With -s: the collector's devices.csv, to warn where its ids and the database's User N
+    /// disagree [default: /etc/miband-dc/devices.csv under --root].
+    #[arg(long, value_name = "FILE", env = "MIBAND_DC_DEVICES")]
+    pub devices: Option<PathBuf>,
 }
 
 /// Runs the subcommand; returns the process exit code (2 for configuration problems).
@@ -166,6 +170,7 @@ fn cmd_show(layout: &Layout, args: &Args) -> Result<i32, Error> {
     let opts = show::ShowOptions {
         legacy: args.legacy_mirror,
         panels: args.panels.clone(),
+        devices: args.devices.clone(),
     };
     out!("{}", show::show(config.as_ref(), layout, &opts)?);
     Ok(0)

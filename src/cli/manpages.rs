@@ -29,7 +29,20 @@ const SECTION1_EXTRA: &[(&str, &str)] = &[
         "miband-decode",
         include_str!("../../packaging/man/miband-decode.1.roff"),
     ),
+    ("miband-scan", BAND),
+    ("miband-read", BAND),
+    ("miband-find", BAND),
+    ("miband-alert", BAND),
+    ("miband-set-time", BAND),
+    ("miband-alarm", BAND),
+    ("miband-config", BAND),
+    ("miband-hr", BAND),
+    ("miband-raw", BAND),
+    ("miband-events", BAND),
 ];
+
+/// The sections shared by the band-side commands (`scan`, `read`, the actions, the streams).
+const BAND: &str = include_str!("../../packaging/man/band.1.roff");
 
 /// The sections of a page that has none of its own: the exit codes every `miband` subcommand
 /// follows (0 done, 1 failure, 2 usage) and where to look next.

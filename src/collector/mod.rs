@@ -240,6 +240,7 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
     let mut schedule = Schedule::new(intervals, Instant::now());
     let mut backoff = Backoff::new(shared.opts.backoff_min, s.activity_timeout);
     let mut static_info_stored = false;
+    let mut hr_interval_set = false;
     loop {
         let wake = schedule.next_due();
         tokio::select! {
@@ -259,9 +260,14 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
             continue;
         }
         tracing::debug!(band = %device.mac, jobs = ?jobs, "connecting");
-        let ok = match attempt(&shared, &device, &jobs, !static_info_stored, &shutdown).await {
+        let fresh = Fresh {
+            static_info: !static_info_stored,
+            hr_interval: !hr_interval_set,
+        };
+        let ok = match attempt(&shared, &device, &jobs, fresh, &shutdown).await {
             Ok(report) => {
                 static_info_stored |= report.static_info;
+                hr_interval_set |= report.hr_interval_set;
                 let now = Instant::now();
                 for j in &report.done {
                     schedule.done(*j, now);
@@ -313,20 +319,53 @@ fn failure_note(once: bool, stopping: bool, wait: Duration) -> Option<FailureNot
     }
 }
 
-/// Connects and syncs; errors come back as the log line to print.
+/// What has not been done on a band since the collector started.
+#[derive(Debug, Clone, Copy)]
+struct Fresh {
+    /// Static device info not stored yet.
+    static_info: bool,
+    /// The heart-rate interval not set yet.
+    hr_interval: bool,
+}
+
+/// Why one connect-and-sync of a band failed. The message is the log line.
+#[derive(Debug, thiserror::Error)]
+enum AttemptError {
+    /// No link.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The connect did not finish within `connect_timeout`.
+    #[error("band {mac}: no connection within {secs} s")]
+    ConnectTimeout {
+        /// The band.
+        mac: Mac,
+        /// The timeout.
+        secs: u64,
+    },
+    /// Connected, but the sync failed or was stopped.
+    #[error("band {mac}: {source}")]
+    Sync {
+        /// The band.
+        mac: Mac,
+        /// Why.
+        source: SyncError,
+    },
+}
+
+/// Connects and syncs.
 async fn attempt(
     shared: &Shared,
     device: &Device,
     jobs: &[Job],
-    want_static_info: bool,
+    fresh: Fresh,
     shutdown: &Shutdown,
-) -> Result<sync::SyncReport, String> {
+) -> Result<sync::SyncReport, AttemptError> {
     let mac = device.mac;
     let mut stop = shutdown.clone();
     // A scan or connect in progress ends on SIGTERM instead of running to its timeout.
     let connect = tokio::select! {
         r = tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)) => r,
-        _ = stop.recv() => return Err(format!("band {mac}: {}", SyncError::Stopping)),
+        _ = stop.recv() => return Err(AttemptError::Sync { mac, source: SyncError::Stopping }),
     };
     let link = match connect {
         Ok(Ok(l)) => l,
@@ -334,18 +373,16 @@ async fn attempt(
             shared
                 .metrics
                 .update_band(mac, BandSnapshot::connection_failed);
-            return Err(match e {
-                ConnectError::NotFound(m) | ConnectError::Failed(m) => m,
-            });
+            return Err(e.into());
         }
         Err(_) => {
             shared
                 .metrics
                 .update_band(mac, BandSnapshot::connection_failed);
-            return Err(format!(
-                "band {mac}: no connection within {} s",
-                shared.opts.connect_timeout.as_secs()
-            ));
+            return Err(AttemptError::ConnectTimeout {
+                mac,
+                secs: shared.opts.connect_timeout.as_secs(),
+            });
         }
     };
     let ctx = SyncContext {
@@ -354,7 +391,13 @@ async fn attempt(
         metrics: &shared.metrics,
         mode: shared.config.settings.update_mode,
         shutdown,
-        want_static_info,
+        want_static_info: fresh.static_info,
+        hr_interval: shared
+            .config
+            .settings
+            .heart_rate_measurement_interval
+            .filter(|_| fresh.hr_interval)
+            .and_then(|m| crate::action::HrInterval::new(m).ok()),
     };
     let result = tokio::select! {
         r = tokio::time::timeout(shared.opts.sync_timeout, sync_band(&ctx, link.as_ref(), jobs)) => match r {
@@ -366,18 +409,14 @@ async fn attempt(
         _ = stop.recv() => Err(SyncError::Stopping),
     };
     let _ = link.disconnect().await;
-    match result {
-        Ok(r) => Ok(r),
-        Err(SyncError::Session(e)) => {
-            if e.is_link_failure() {
-                shared
-                    .metrics
-                    .update_band(mac, BandSnapshot::connection_failed);
-            }
-            Err(format!("band {mac}: {e}"))
+    if let Err(SyncError::Session(e)) = &result {
+        if e.is_link_failure() {
+            shared
+                .metrics
+                .update_band(mac, BandSnapshot::connection_failed);
         }
-        Err(e) => Err(format!("band {mac}: {e}")),
     }
+    result.map_err(|source| AttemptError::Sync { mac, source })
 }
 
 #[cfg(test)]

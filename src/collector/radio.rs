@@ -8,18 +8,26 @@ use async_trait::async_trait;
 
 use crate::ble::{BleCentral, BleError};
 use crate::emulator::link::EmulatedBand;
-use crate::link::Link;
+use crate::link::{Link, LinkError};
 use crate::mac::Mac;
 
 /// Why no link could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectError {
-    /// The band was not seen.
-    #[error("{0}")]
-    NotFound(String),
-    /// Anything else (adapter, bus, connect).
-    #[error("{0}")]
-    Failed(String),
+    /// Over BlueZ: not seen in a scan, or the adapter, bus or connect failed.
+    #[error(transparent)]
+    Ble(#[from] BleError),
+    /// `--simulate`: no emulated band has this address.
+    #[error("band {0} not found (no such emulated band)")]
+    NoSuchBand(Mac),
+    /// `--simulate`: the emulated band refused (out of range, already connected).
+    #[error("band {mac}: {source}")]
+    Emulated {
+        /// The band.
+        mac: Mac,
+        /// What the emulated link said.
+        source: LinkError,
+    },
 }
 
 /// A source of links.
@@ -48,11 +56,8 @@ impl BleRadio {
 #[async_trait]
 impl Radio for BleRadio {
     async fn connect(&self, mac: Mac) -> Result<Box<dyn Link>, ConnectError> {
-        match self.central.connect(mac, self.scan_timeout).await {
-            Ok(l) => Ok(Box::new(l)),
-            Err(e @ BleError::NotFound { .. }) => Err(ConnectError::NotFound(e.to_string())),
-            Err(e) => Err(ConnectError::Failed(e.to_string())),
-        }
+        let link = self.central.connect(mac, self.scan_timeout).await?;
+        Ok(Box::new(link))
     }
 }
 
@@ -77,12 +82,29 @@ impl SimRadio {
 #[async_trait]
 impl Radio for SimRadio {
     async fn connect(&self, mac: Mac) -> Result<Box<dyn Link>, ConnectError> {
-        let band = self.bands.get(&mac).ok_or_else(|| {
-            ConnectError::NotFound(format!("band {mac} not found (no such emulated band)"))
-        })?;
+        let band = self.bands.get(&mac).ok_or(ConnectError::NoSuchBand(mac))?;
         match band.connect().await {
             Ok(l) => Ok(Box::new(l)),
-            Err(e) => Err(ConnectError::NotFound(format!("band {mac}: {e}"))),
+            Err(source) => Err(ConnectError::Emulated { mac, source }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unknown_emulated_band_is_a_typed_error_with_the_old_message() {
+        let mac: Mac = "C2:00:5E:00:00:09".parse().unwrap();
+        let e = match SimRadio::default().connect(mac).await {
+            Err(e) => e,
+            Ok(_) => panic!("connected to a band that does not exist"),
+        };
+        assert_eq!(e, ConnectError::NoSuchBand(mac));
+        assert_eq!(
+            e.to_string(),
+            "band C2:00:5E:00:00:09 not found (no such emulated band)"
+        );
     }
 }

@@ -7,13 +7,14 @@ use std::time::{Instant, SystemTime};
 use chrono::{DateTime, Duration, Utc};
 
 use super::schedule::Job;
+use crate::action::{BandSetting, HrInterval};
 use crate::config::{Device, UpdateMode};
 use crate::link::Link;
 use crate::mac::Mac;
 use crate::metrics::snapshot::MetricsState;
 use crate::protocol::activity::SampleSize;
 use crate::protocol::datetime::quarters_from_offset_seconds;
-use crate::session::{Session, SessionError, SessionOptions};
+use crate::session::{Session, SessionError, SessionOptions, SinkStop};
 use crate::shutdown::Shutdown;
 use crate::store::record::{
     BandRecord, BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
@@ -37,6 +38,10 @@ pub struct SyncContext<'a> {
     pub shutdown: &'a Shutdown,
     /// Whether static device info should be (re)read.
     pub want_static_info: bool,
+    /// The all-day heart-rate interval to set (`heart_rate_measurement_interval`), when it has
+    /// not been set on this band since the collector started. The band offers no way to read
+    /// it back, so once per band and process is "when it differs".
+    pub hr_interval: Option<HrInterval>,
 }
 
 /// What a sync did.
@@ -48,6 +53,8 @@ pub struct SyncReport {
     pub samples: u64,
     /// Whether static info was stored.
     pub static_info: bool,
+    /// Whether the heart-rate interval was set.
+    pub hr_interval_set: bool,
 }
 
 /// Why a sync stopped.
@@ -102,6 +109,15 @@ pub async fn sync_band(
     }
     ctx.metrics.update_band(mac, |b| b.mark_up());
     let mut report = SyncReport::default();
+    if let Some(i) = ctx.hr_interval {
+        crate::action::configure(&mut s, &BandSetting::HeartRateInterval(i)).await?;
+        tracing::info!(
+            band = %mac,
+            minutes = i.minutes(),
+            "all-day heart-rate interval set"
+        );
+        report.hr_interval_set = true;
+    }
 
     if ctx.want_static_info {
         let info = s.device_info().await?;
@@ -223,13 +239,13 @@ async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64
             async move {
                 store(ctx.sink, mac, Record::Activity { samples: batch })
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(SinkStop::failed)?;
                 ctx.metrics
                     .update_band(mac, |b| b.counters.samples_stored += n);
                 if ctx.shutdown.is_shutdown() {
                     // Durable, but not acknowledged: the band sends it again next time and the
                     // cursor skips what is stored.
-                    return Err("stopping".to_string());
+                    return Err(SinkStop::Stopping);
                 }
                 Ok(())
             }
@@ -237,7 +253,7 @@ async fn fetch(ctx: &SyncContext<'_>, s: &mut Session<'_>, tz: i8) -> Result<u64
         .await;
     match summary {
         Ok(sum) => Ok(sum.samples),
-        Err(SessionError::Sink(m)) if m == "stopping" => Err(SyncError::Stopping),
+        Err(SessionError::Sink(SinkStop::Stopping)) => Err(SyncError::Stopping),
         Err(e) => Err(e.into()),
     }
 }

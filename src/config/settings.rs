@@ -49,6 +49,11 @@ pub struct Settings {
     pub max_concurrent_bands: usize,
     /// Directory for the journal and collector state.
     pub state_dir: PathBuf,
+    /// `heart_rate_measurement_interval`: the all-day heart-rate interval (minutes, 0 = off)
+    /// the collector sets on each band after connecting; `None` leaves the band as it is. With
+    /// the phone switched off nothing else sets it, and without it the per-minute history
+    /// carries no heart rate.
+    pub heart_rate_measurement_interval: Option<u8>,
 }
 
 /// The PostgreSQL connection (`db_*` keys).
@@ -209,6 +214,16 @@ fn read_settings(f: &mut Fields, env: &dyn Fn(&str) -> Option<String>) -> Option
         )
         .map_or(Some(DEFAULT_MAX_CONCURRENT_BANDS), |n| n);
     let state_dir = f.optional_string("state_dir", "a non-empty string, a directory path");
+    // Absent: leave the bands as they are; invalid: an error (None).
+    let hr_interval: Option<Option<u8>> = match f.integer(
+        "heart_rate_measurement_interval",
+        "a whole number of minutes from 0 (off) to 120",
+        0..=120,
+    ) {
+        None => Some(None),
+        Some(None) => None,
+        Some(Some(m)) => Some(u8::try_from(m).ok()),
+    };
     let [activity_timeout, battery_timeout, heart_rate_timeout, time_check_timeout] = timeouts;
     Some(Settings {
         database: Database {
@@ -227,6 +242,7 @@ fn read_settings(f: &mut Fields, env: &dyn Fn(&str) -> Option<String>) -> Option
         adapter,
         max_concurrent_bands: usize::try_from(max_concurrent_bands?).ok()?,
         state_dir: PathBuf::from(state_dir.unwrap_or_else(|| DEFAULT_STATE_DIR.into())),
+        heart_rate_measurement_interval: hr_interval?,
     })
 }
 

@@ -1,6 +1,6 @@
 //! What the host asked the emulated band to do: vibrate, show alerts, keep alarms, apply
 //! settings, measure heart rate every N minutes. Kept for tests (and logged by
-//! `miband emulate`), and answered the way docs/real-bands.md "Band actions" describes.
+//! `miband emulate`), and answered the way docs/protocol.md §9 and docs/real-bands.md describes.
 //!
 //! Behaviour sources: Gadgetbridge `HuamiSupport.java` (find loop repeating `03` every ≤10 s,
 //! alarm list answer, `10 06 xx 00 01` acknowledgements, GB#485). Assumptions (no capture):

@@ -1,14 +1,20 @@
-//! Renders the shared state as OpenMetrics text at scrape time, with prometheus-client's encoder
-//! and the names from [`super::names`]. Nothing is pushed into live gauges: each scrape encodes
-//! the current snapshot, so a band that went away or went down cannot leave stale series.
+//! Renders the shared state as OpenMetrics text with prometheus-client's encoder and the names
+//! from [`super::names`], and as the classic text format derived from it ([`super::format`]).
+//! Nothing is pushed into live gauges: each rendering encodes a snapshot, so a band that went
+//! away or went down cannot leave stale series. A rendering is kept until the state changes
+//! ([`MetricsState::generation`]), so scrapes between two changes cost a copy of a pointer.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::UNIX_EPOCH;
 
+use bytes::Bytes;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeGaugeValue, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
+use super::format::{self, Format};
 use super::names::{self, Metric};
 use super::snapshot::{BandLabels, BandSnapshot, MetricsState, StateSnapshot};
 
@@ -18,38 +24,91 @@ pub const JOULES_PER_KCAL: u64 = 4184;
 /// Renders `/metrics` bodies for one shared state.
 #[derive(Debug)]
 pub struct Exporter {
-    registry: Registry,
+    state: MetricsState,
+    cache: Mutex<Option<Rendered>>,
+    renders: AtomicU64,
+}
+
+/// Both bodies of one state generation.
+#[derive(Debug, Clone)]
+struct Rendered {
+    generation: u64,
+    openmetrics: Bytes,
+    text: Bytes,
 }
 
 impl Exporter {
-    /// An exporter reading `state` at each render.
+    /// An exporter reading `state`.
     pub fn new(state: MetricsState) -> Self {
-        let mut registry = Registry::default();
-        registry.register_collector(Box::new(SnapshotCollector { state }));
-        Exporter { registry }
+        Exporter {
+            state,
+            cache: Mutex::new(None),
+            renders: AtomicU64::new(0),
+        }
     }
 
-    /// The OpenMetrics text, ending in `# EOF`.
+    /// The OpenMetrics text, ending in `# EOF`, rendered now.
     pub fn render(&self) -> String {
-        let mut out = String::with_capacity(8 * 1024);
-        // Writing into a String cannot fail, and our collector returns no error of its own.
-        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
-            out.clear();
-            out.push_str("# EOF\n");
+        render_openmetrics(&self.state.snapshot())
+    }
+
+    /// The body in `format` for the current state: the kept rendering while the state is
+    /// unchanged, else a new one (both formats at once).
+    pub fn body(&self, format: Format) -> Bytes {
+        let pick = |r: &Rendered| match format {
+            Format::OpenMetrics => r.openmetrics.clone(),
+            Format::Text => r.text.clone(),
+        };
+        let current = self.state.generation();
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = cache.as_ref().filter(|r| r.generation == current) {
+            return pick(r);
         }
-        out
+        // Rendering under the lock: concurrent scrapes of a new state wait for one rendering
+        // instead of each doing their own.
+        let (generation, snapshot) = self.state.versioned_snapshot();
+        let openmetrics = render_openmetrics(&snapshot);
+        let text = format::classic_from_openmetrics(&openmetrics);
+        self.renders.fetch_add(1, Ordering::Relaxed);
+        let r = Rendered {
+            generation,
+            openmetrics: Bytes::from(openmetrics),
+            text: Bytes::from(text),
+        };
+        let body = pick(&r);
+        *cache = Some(r);
+        body
+    }
+
+    /// How many times [`Exporter::body`] rendered (for tests of the caching).
+    pub fn renders(&self) -> u64 {
+        self.renders.load(Ordering::Relaxed)
     }
 }
 
-/// The prometheus-client side: encodes one [`StateSnapshot`] per scrape.
+fn render_openmetrics(snapshot: &StateSnapshot) -> String {
+    let mut registry = Registry::default();
+    registry.register_collector(Box::new(SnapshotCollector {
+        snapshot: snapshot.clone(),
+    }));
+    let mut out = String::with_capacity(8 * 1024);
+    // Writing into a String cannot fail, and our collector returns no error of its own.
+    if prometheus_client::encoding::text::encode(&mut out, &registry).is_err() {
+        out.clear();
+        out.push_str("# EOF\n");
+    }
+    out
+}
+
+/// The prometheus-client side: encodes one [`StateSnapshot`].
 #[derive(Debug)]
 struct SnapshotCollector {
-    state: MetricsState,
+    snapshot: StateSnapshot,
 }
 
 impl Collector for SnapshotCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        encode_snapshot(&self.state.snapshot(), &mut encoder)
+        encode_snapshot(&self.snapshot, &mut encoder)
     }
 }
 

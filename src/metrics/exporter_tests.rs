@@ -237,3 +237,33 @@ fn every_named_metric_is_rendered_for_a_full_snapshot() {
         );
     }
 }
+
+#[test]
+fn renders_once_per_change_of_state_not_per_scrape() {
+    let state = sample();
+    let exporter = Exporter::new(state.clone());
+    let first = exporter.body(Format::OpenMetrics);
+    for _ in 0..100 {
+        assert_eq!(exporter.body(Format::OpenMetrics), first);
+        exporter.body(Format::Text);
+    }
+    assert_eq!(exporter.renders(), 1);
+    assert_eq!(first, exporter.render().as_bytes());
+    // The collector's once-a-second mirror of unchanged storage figures is no change.
+    state.set_database_up(true);
+    exporter.body(Format::Text);
+    let renders = exporter.renders();
+    state.set_database_up(true);
+    exporter.body(Format::Text);
+    assert_eq!(exporter.renders(), renders);
+    // A real change shows at the next scrape.
+    state.update_band("C8:0F:10:00:00:01".parse().unwrap(), |b| {
+        b.readings.steps = Some(4242)
+    });
+    let text = exporter.body(Format::Text);
+    assert_eq!(exporter.renders(), renders + 1);
+    let text = std::str::from_utf8(&text).unwrap();
+    assert!(text.contains("} 4242\n"), "{text}");
+    assert!(!text.contains("# EOF"));
+    assert!(text.contains("# TYPE miband_samples_stored_total counter\n"));
+}

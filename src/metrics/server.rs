@@ -1,4 +1,4 @@
-//! The HTTP endpoint: `GET /metrics` (OpenMetrics), `/` (a landing page linking it), `/healthz`.
+//! The HTTP endpoint: `GET /metrics` (OpenMetrics or the classic text, by `Accept`), `/` (a landing page linking it), `/healthz`.
 //! Each response is computed from memory only, so a scrape never waits on a band or the database.
 //! No client can shut Prometheus out: connections are capped (the idlest is closed to make room),
 //! idle ones time out, and accept errors back off instead of spinning ([`ServerLimits`]).
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
+use hyper::header::{HeaderValue, ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, VARY};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -23,12 +23,8 @@ use tokio::sync::Notify;
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::exporter::Exporter;
+use super::format;
 use super::snapshot::MetricsState;
-
-/// The content type Prometheus negotiates for OpenMetrics 1.0 (Prometheus 3 refuses a scrape
-/// without a parsable one).
-pub const OPENMETRICS_CONTENT_TYPE: &str =
-    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// A client that sends no complete request head in this time is dropped (slow-loris guard).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,7 +36,7 @@ const LANDING_PAGE: &str = "<!DOCTYPE html>
 <h1>miband collector</h1>
 <p>Live values of the Mi Bands this collector syncs, for Prometheus.</p>
 <ul>
-<li><a href=\"/metrics\">/metrics</a> (OpenMetrics)</li>
+<li><a href=\"/metrics\">/metrics</a> (Prometheus text; OpenMetrics when asked for)</li>
 <li><a href=\"/healthz\">/healthz</a></li>
 </ul>
 </body>
@@ -218,7 +214,8 @@ async fn serve_connection(
     let activity = Arc::clone(&last_active);
     let service = service_fn(move |request: Request<Incoming>| {
         activity.store(millis_since(epoch), Ordering::Relaxed);
-        let response = respond(&exporter, request.method(), request.uri().path());
+        let accept = request.headers().get(ACCEPT).and_then(|v| v.to_str().ok());
+        let response = respond(&exporter, request.method(), request.uri().path(), accept);
         async move { Ok::<_, Infallible>(response) }
     });
     let conn = http1::Builder::new()
@@ -248,7 +245,12 @@ async fn serve_connection(
 }
 
 /// Routes one request. HEAD gets the GET headers; hyper leaves out the body itself.
-fn respond(exporter: &Exporter, method: &Method, path: &str) -> Response<Full<Bytes>> {
+fn respond(
+    exporter: &Exporter,
+    method: &Method,
+    path: &str,
+    accept: Option<&str>,
+) -> Response<Full<Bytes>> {
     let readable = matches!(*method, Method::GET | Method::HEAD);
     match path {
         "/metrics" | "/" | "/healthz" if !readable => {
@@ -259,10 +261,12 @@ fn respond(exporter: &Exporter, method: &Method, path: &str) -> Response<Full<By
             response
         }
         "/metrics" => {
-            let mut response = body(StatusCode::OK, OPENMETRICS_CONTENT_TYPE, exporter.render());
-            response
-                .headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            // OpenMetrics for Prometheus, the classic text for everybody else (format.rs).
+            let format = format::negotiate(accept);
+            let mut response = body(StatusCode::OK, format.content_type(), exporter.body(format));
+            let headers = response.headers_mut();
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(VARY, HeaderValue::from_static("Accept"));
             response
         }
         "/" => body(StatusCode::OK, "text/html; charset=utf-8", LANDING_PAGE),

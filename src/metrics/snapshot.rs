@@ -4,6 +4,7 @@
 //! hold the lock across an `.await` (the API takes closures, which cannot await).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -160,7 +161,41 @@ struct Inner {
 /// The shared state; cheap to clone (all clones see the same data).
 #[derive(Debug, Clone, Default)]
 pub struct MetricsState {
-    inner: Arc<RwLock<Inner>>,
+    inner: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    data: RwLock<Inner>,
+    /// Bumped (under the write lock) by every change, so the exporter renders once per change
+    /// of state rather than once per scrape.
+    generation: AtomicU64,
+}
+
+/// A write access that marks the state changed when it ends.
+struct Changing<'a> {
+    guard: std::sync::RwLockWriteGuard<'a, Inner>,
+    generation: &'a AtomicU64,
+}
+
+impl std::ops::Deref for Changing<'_> {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Changing<'_> {
+    fn deref_mut(&mut self) -> &mut Inner {
+        &mut self.guard
+    }
+}
+
+impl Drop for Changing<'_> {
+    fn drop(&mut self) {
+        // Still under the lock: a reader that sees the new number sees the new data.
+        self.generation.fetch_add(1, Ordering::Release);
+    }
 }
 
 impl MetricsState {
@@ -197,14 +232,30 @@ impl MetricsState {
         }
     }
 
-    /// Records whether the last database write succeeded.
+    /// Records whether the last database write succeeded (a repeat of the same value is no
+    /// change: the collector mirrors it every second).
     pub fn set_database_up(&self, up: bool) {
-        self.write().database_up = Some(up);
+        if self.read().database_up != Some(up) {
+            self.write().database_up = Some(up);
+        }
     }
 
-    /// Records the journal's length.
+    /// Records the journal's length (a repeat is no change).
     pub fn set_journal_backlog(&self, records: u64) {
-        self.write().journal_backlog = Some(records);
+        if self.read().journal_backlog != Some(records) {
+            self.write().journal_backlog = Some(records);
+        }
+    }
+
+    /// A number that changes whenever the state does (a cheap check before rendering again).
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// [`MetricsState::snapshot`] with the [`MetricsState::generation`] it is a copy of.
+    pub fn versioned_snapshot(&self) -> (u64, StateSnapshot) {
+        let inner = self.read();
+        (self.generation(), Self::copy(&inner))
     }
 
     /// Records the journal's health figures.
@@ -214,10 +265,10 @@ impl MetricsState {
 
     /// A copy of everything, for one scrape.
     pub fn snapshot(&self) -> StateSnapshot {
-        let inner = self
-            .inner
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Self::copy(&self.read())
+    }
+
+    fn copy(inner: &Inner) -> StateSnapshot {
         StateSnapshot {
             bands: inner.bands.values().cloned().collect(),
             database_up: inner.database_up,
@@ -226,12 +277,24 @@ impl MetricsState {
         }
     }
 
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner
+            .data
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// A panic elsewhere while holding the lock must not take the endpoint down with it: the
     /// data is plain values, still consistent enough to show.
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
-        self.inner
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn write(&self) -> Changing<'_> {
+        Changing {
+            guard: self
+                .inner
+                .data
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            generation: &self.inner.generation,
+        }
     }
 }
 
@@ -271,6 +334,29 @@ mod tests {
         assert_eq!(band.counters.connection_failures, 1);
         assert_eq!(band.last_sync, Some(at));
         assert!(!state.update_band(m("FF:00:00:00:00:00"), BandSnapshot::mark_up));
+    }
+
+    #[test]
+    fn every_change_and_only_a_change_moves_the_generation() {
+        let state = MetricsState::new();
+        let g0 = state.generation();
+        state.add_band(labels("AA:00:00:00:00:01"));
+        let g1 = state.generation();
+        assert!(g1 > g0);
+        state.update_band(m("AA:00:00:00:00:01"), |b| b.readings.steps = Some(1));
+        let g2 = state.generation();
+        assert!(g2 > g1);
+        state.set_database_up(true);
+        state.set_journal_backlog(0);
+        let g3 = state.generation();
+        assert!(g3 > g2);
+        // The collector repeats these every second; repeats are no change.
+        state.set_database_up(true);
+        state.set_journal_backlog(0);
+        assert_eq!(state.generation(), g3);
+        let (g, snap) = state.versioned_snapshot();
+        assert_eq!(g, g3);
+        assert_eq!(snap.bands[0].readings.steps, Some(1));
     }
 
     #[test]

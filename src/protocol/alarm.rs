@@ -1,4 +1,4 @@
-//! Alarms on the configuration characteristic 0x0003 (docs/protocol.md "Band actions").
+//! Alarms on the configuration characteristic 0x0003 (docs/protocol.md §9).
 //!
 //! Source: Gadgetbridge @ a0948ee1, `service/devices/huami/HuamiSupport.java`:
 //! * `queueAlarm`: `02, actionMask | slot, hour, minute, daysMask`; actionMask `0x80` = enabled,

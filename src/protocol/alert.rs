@@ -1,4 +1,4 @@
-//! Alerts (docs/protocol.md "Band actions"): "find my band" on Immediate Alert 0x2A06 and text
+//! Alerts (docs/protocol.md §9): "find my band" on Immediate Alert 0x2A06 and text
 //! alerts on New Alert 0x2A46.
 //!
 //! Sources (Gadgetbridge @ a0948ee1, `service/devices/huami/HuamiSupport.java`

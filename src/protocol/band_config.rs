@@ -1,4 +1,4 @@
-//! Band settings (docs/protocol.md "Band actions"): the commands Gadgetbridge's Huami support
+//! Band settings (docs/protocol.md §9): the commands Gadgetbridge's Huami support
 //! writes for them, and their parsing on the band's side.
 //!
 //! Source: Gadgetbridge @ a0948ee1:

@@ -8,11 +8,12 @@ use super::dashboard_model::{
 use super::datasource::POSTGRES_TYPE;
 use super::panels::{self, PanelSpec};
 use super::uid;
+use super::zone::Zone;
 
 /// Tag shared by every dashboard we provision (the dashboards link each other through it).
 pub const TAG: &str = "miband";
 
-fn panel_view(spec: &PanelSpec, band: &Band, ds: &DsRef) -> PanelView {
+fn panel_view(spec: &PanelSpec, band: &Band, zone: &Zone, ds: &DsRef) -> PanelView {
     PanelView {
         id: spec.id,
         title: spec.title.to_string(),
@@ -32,7 +33,7 @@ fn panel_view(spec: &PanelSpec, band: &Band, ds: &DsRef) -> PanelView {
             .map(|(i, (format, sql))| Target::Sql {
                 ref_id: ref_id(i),
                 format: format.as_str(),
-                sql: panels::sql_for(sql, band.id),
+                sql: panels::sql_for(sql, band.id, zone),
             })
             .collect(),
         unit: spec.unit.to_string(),
@@ -51,8 +52,8 @@ fn panel_view(spec: &PanelSpec, band: &Band, ds: &DsRef) -> PanelView {
     }
 }
 
-/// The dashboard model of one band.
-pub fn model(band: &Band) -> DashboardView {
+/// The dashboard model of one band; days start at midnight in `zone`.
+pub fn model(band: &Band, zone: &Zone) -> DashboardView {
     let ds = DsRef {
         kind: POSTGRES_TYPE,
         uid: uid::postgres_datasource_uid(),
@@ -73,7 +74,7 @@ pub fn model(band: &Band) -> DashboardView {
                 },
                 row.panels
                     .iter()
-                    .map(|p| panel_view(p, band, &ds))
+                    .map(|p| panel_view(p, band, zone, &ds))
                     .collect(),
             )
         })
@@ -99,6 +100,6 @@ pub fn model(band: &Band) -> DashboardView {
 }
 
 /// The dashboard JSON of one band.
-pub fn render(band: &Band) -> Result<String, askama::Error> {
-    askama::Template::render(&model(band))
+pub fn render(band: &Band, zone: &Zone) -> Result<String, askama::Error> {
+    askama::Template::render(&model(band, zone))
 }

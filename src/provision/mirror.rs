@@ -139,6 +139,21 @@ mod tests {
     }
 
     #[test]
+    fn legacy_form_has_css_units_and_the_user_name() {
+        let bands = [Band {
+            id: 1,
+            mac: "C8:0F:10:DE:00:01".into(),
+            name: Some("Alice".into()),
+        }];
+        let out = render(&bands, Form::Legacy, "http://localhost:3000", 1, &[11]).unwrap();
+        // The module versions that read width/height set them as CSS lengths: no unit, ignored.
+        assert!(out.contains("\"width\": \"450px\""), "{out}");
+        assert!(out.contains("\"height\": \"200px\""), "{out}");
+        // Without dash_username its header reads "unknown user".
+        assert!(out.contains("\"dash_username\": \"Alice\""), "{out}");
+    }
+
+    #[test]
     fn dsolo_url_is_the_modules() {
         assert_eq!(
             dsolo_url("http://localhost:3000", 1, 1, 11),

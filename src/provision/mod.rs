@@ -34,5 +34,6 @@ pub mod show;
 pub mod sqlmacros;
 pub mod uid;
 pub mod update;
+pub mod zone;
 
 pub use error::Error;

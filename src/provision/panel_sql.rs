@@ -1,9 +1,12 @@
 //! The SQL behind each band panel (see [`super::panels`]), written against miband-dc's tables.
 //!
 //! Queries use Grafana's PostgreSQL macros (`$__timeFilter`, `$__timeTo()`, ...; expanded as
-//! [`super::sqlmacros`] shows) and `{dev_id}`, which rendering replaces with the band's id.
-//! "Today" means the day of the end of the dashboard's time range, so a panel shows the same
-//! thing live (`to=now`) and for a past range. Missing data gives no row, never a zero.
+//! [`super::sqlmacros`] shows), `{dev_id}`, which rendering replaces with the band's id, and
+//! `{tz}`, the household's time zone ([`super::zone`]) as an SQL literal: days, nights and
+//! "today" start at its midnight (`AT TIME ZONE`, which follows daylight-saving changes, so a
+//! day may have 23 or 25 hours), never at UTC's. "Today" means the day of the end of the
+//! dashboard's time range, so a panel shows the same thing live (`to=now`) and for a past range.
+//! Missing data gives no row, never a zero.
 
 /// Per-minute effective activity kind from `$start` to the end of the range: the raw kind's low
 /// nibble, with 0 ("no change") and 10 ("ignore") repeating the previous kind, as Gadgetbridge
@@ -58,45 +61,106 @@ macro_rules! valid_hr {
     };
 }
 
-/// Start of "today" (the day the range ends in) and its bounds.
-macro_rules! today {
-    () => {
-        "ts >= date_trunc('day', $__timeTo()::timestamptz) AND ts <= $__timeTo()"
+/// The household's day of a timestamp (a local date-time at midnight, no zone).
+macro_rules! local_day {
+    ($ts:literal) => {
+        concat!("date_trunc('day', (", $ts, ") AT TIME ZONE {tz})")
     };
 }
 
-/// 11: the day's running total peaks at the day's steps.
-pub const STEPS_PER_DAY: &str = "SELECT date_trunc('day', ts) AS \"time\", max(steps) AS \"Steps\"
-FROM steprecord
-WHERE dev_id = {dev_id} AND $__timeFilter(ts)
-GROUP BY 1
-HAVING max(steps) > 0
-ORDER BY 1";
+/// The instant the household's day of `$ts` began.
+macro_rules! day_start {
+    ($ts:literal) => {
+        concat!("(", local_day!($ts), " AT TIME ZONE {tz})")
+    };
+}
 
-/// 12.
+/// Start of "today" (the household's day the range ends in) and its bounds.
+macro_rules! today {
+    () => {
+        concat!(
+            "ts >= ",
+            day_start!("$__timeTo()::timestamptz"),
+            " AND ts <= $__timeTo()"
+        )
+    };
+}
+
+/// Steps of each household day from the first day of the range to its end: the per-minute
+/// history summed (it holds every day the band handed over, the first sync and any backfill
+/// included), or the band's own running total from the live readings where that is higher —
+/// today's, read at the last sync, is usually fresher than today's history.
+macro_rules! step_days {
+    () => {
+        concat!(
+            "WITH history AS (
+  SELECT ",
+            local_day!("ts"),
+            " AS day, sum(steps) AS steps
+  FROM activityrecord
+  WHERE dev_id = {dev_id} AND ts >= ",
+            day_start!("$__timeFrom()::timestamptz"),
+            " AND ts <= $__timeTo()
+  GROUP BY 1
+), live AS (
+  SELECT ",
+            local_day!("ts"),
+            " AS day, max(steps) AS steps
+  FROM steprecord
+  WHERE dev_id = {dev_id} AND ts >= ",
+            day_start!("$__timeFrom()::timestamptz"),
+            " AND ts <= $__timeTo()
+  GROUP BY 1
+), days AS (
+  SELECT day, GREATEST(history.steps, live.steps) AS steps
+  FROM history FULL JOIN live USING (day)
+)
+"
+        )
+    };
+}
+
+/// 11.
+pub const STEPS_PER_DAY: &str = concat!(
+    step_days!(),
+    "SELECT day AT TIME ZONE {tz} AS \"time\", steps AS \"Steps\"
+FROM days
+WHERE steps > 0
+ORDER BY 1"
+);
+
+/// 12: today's row of the same days.
 pub const STEPS_TODAY: &str = concat!(
-    "SELECT max(steps) AS \"Steps\"
-FROM steprecord
-WHERE dev_id = {dev_id} AND ",
-    today!(),
-    "
+    step_days!(),
+    "SELECT steps AS \"Steps\"
+FROM days
+WHERE day = ",
+    local_day!("$__timeTo()::timestamptz")
+);
+
+/// 13: the best of the same days.
+pub const BEST_STEPS: &str = concat!(
+    step_days!(),
+    "SELECT max(steps) AS \"Best day\"
+FROM days
+WHERE steps > 0
 HAVING count(*) > 0"
 );
 
-/// 13.
-pub const BEST_STEPS: &str = "SELECT max(steps) AS \"Best day\"
+/// 21: the per-minute history has no calories, so these are the band's running day totals as
+/// the collector read them (a day it never ran on has none; the panel description says so).
+pub const CALORIES_PER_DAY: &str = concat!(
+    "SELECT ",
+    day_start!("ts"),
+    " AS \"time\", max(calories) AS \"Calories\"
 FROM steprecord
-WHERE dev_id = {dev_id} AND $__timeFilter(ts)
-HAVING count(*) > 0";
-
-/// 21.
-pub const CALORIES_PER_DAY: &str =
-    "SELECT date_trunc('day', ts) AS \"time\", max(calories) AS \"Calories\"
-FROM steprecord
-WHERE dev_id = {dev_id} AND $__timeFilter(ts)
+WHERE dev_id = {dev_id} AND ts >= ",
+    day_start!("$__timeFrom()::timestamptz"),
+    " AND ts <= $__timeTo()
 GROUP BY 1
 HAVING max(calories) > 0
-ORDER BY 1";
+ORDER BY 1"
+);
 
 /// 22.
 pub const CALORIES_TODAY: &str = concat!(
@@ -166,7 +230,9 @@ ORDER BY ts"
 pub const SLEEP_PER_DAY: &str = concat!(
     kind_minutes!("$__timeFrom()::timestamptz - interval '1 day'"),
     sleep_nights!(),
-    "SELECT date_trunc('day', woke_up) AS \"time\", sum(deep) AS \"Deep sleep\", sum(light) AS \"Light sleep\"
+    "SELECT ",
+    day_start!("woke_up"),
+    " AS \"time\", sum(deep) AS \"Deep sleep\", sum(light) AS \"Light sleep\"
 FROM nights
 WHERE $__timeFilter(woke_up)
 GROUP BY 1
@@ -187,7 +253,7 @@ LIMIT 1"
 
 /// 61: minutes per kind today, named after Gadgetbridge's `HuamiConst` (docs/protocol.md §4.5).
 pub const ACTIVITIES_TODAY: &str = concat!(
-    kind_minutes!("date_trunc('day', $__timeTo()::timestamptz) - interval '1 day'"),
+    kind_minutes!("$__timeTo()::timestamptz - interval '2 days'"),
     "
 SELECT CASE kind
     WHEN 1 THEN 'Activity'

@@ -5,6 +5,7 @@
 //! — type, unit, thresholds, query — is ours and may improve; the IDs and titles may not change.
 
 use super::panel_sql as sql;
+use super::zone::Zone;
 
 /// How a panel draws its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,9 +316,12 @@ pub fn find(id: u32) -> Option<&'static PanelSpec> {
     all().find(|p| p.id == id)
 }
 
-/// A query with the band's id in place of `{dev_id}`.
-pub fn sql_for(query: &str, dev_id: i32) -> String {
-    query.replace("{dev_id}", &dev_id.to_string())
+/// A query with the band's id in place of `{dev_id}` and the household's zone in place of
+/// `{tz}`.
+pub fn sql_for(query: &str, dev_id: i32, zone: &Zone) -> String {
+    query
+        .replace("{dev_id}", &dev_id.to_string())
+        .replace("{tz}", &zone.sql_literal())
 }
 
 #[cfg(test)]
@@ -372,8 +376,28 @@ mod tests {
                 if *format == Format::TimeSeries {
                     assert!(q.contains("\"time\"") || q.contains("$__time"), "{}", p.id);
                 }
-                assert!(!sql_for(q, 3).contains("{dev_id}"));
+                let sql = sql_for(q, 3, &Zone::utc());
+                assert!(!sql.contains("{dev_id}") && !sql.contains("{tz}"));
             }
+        }
+    }
+
+    #[test]
+    fn days_are_the_households_not_utcs() {
+        for id in [11, 12, 13, 21, 22, 32, 52, 61] {
+            for (_, q) in find(id).unwrap().queries {
+                assert!(q.contains("AT TIME ZONE {tz}"), "{id}");
+                assert!(!q.contains("$__timeGroup"), "{id}");
+                assert!(!q.contains("date_trunc('day', ts)"), "{id}");
+            }
+        }
+        // Steps per day come from the per-minute history (with the live total).
+        for id in [11, 12, 13] {
+            let q = find(id).unwrap().queries[0].1;
+            assert!(
+                q.contains("FROM activityrecord") && q.contains("FROM steprecord"),
+                "{id}"
+            );
         }
     }
 

@@ -50,7 +50,7 @@ pub fn plan(config: &Config, layout: &Layout, bands: &[Band]) -> Result<Vec<Plan
     for band in bands {
         files.push(file(
             layout.dashboard_file(band.id),
-            dashboard::render(band)
+            dashboard::render(band, &config.zone)
                 .map_err(Error::render(format!("the dashboard of user {}", band.id)))?,
             false,
         ));

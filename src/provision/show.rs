@@ -9,6 +9,7 @@ use super::panels;
 use super::paths::Layout;
 use super::uid;
 use super::update::{embedding_status, load_manifest};
+use crate::store::band_id;
 use askama::Template;
 
 /// Options of `-s`.
@@ -18,6 +19,41 @@ pub struct ShowOptions {
     pub legacy: bool,
     /// Panels for the mirror entries (empty: 11, 12, 31, 41).
     pub panels: Vec<u32>,
+    /// The collector's devices.csv (host path); `None`: the default one under the root.
+    pub devices: Option<std::path::PathBuf>,
+}
+
+/// Where devices.csv's ids and the dashboards' User N disagree (see
+/// [`crate::store::band_id::disagreements`]); nothing when devices.csv cannot be read.
+fn mapping_warnings(
+    layout: &Layout,
+    opts: &ShowOptions,
+    bands: &[super::bands::Band],
+) -> Vec<String> {
+    let path = opts
+        .devices
+        .clone()
+        .unwrap_or_else(|| layout.host(std::path::Path::new("/etc/miband-dc/devices.csv")));
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    let parsed = crate::config::parse_devices_text(&path, &text, false);
+    let devices: Vec<(crate::mac::Mac, String)> = parsed
+        .devices
+        .iter()
+        .map(|d| (d.mac, d.id.clone()))
+        .collect();
+    let mapping: Vec<band_id::MappedBand> = bands
+        .iter()
+        .filter_map(|b| {
+            Some(band_id::MappedBand {
+                id: band_id::BandId::new(b.id)?,
+                mac: b.mac.clone(),
+                name: b.name.clone(),
+            })
+        })
+        .collect();
+    band_id::disagreements(&devices, &mapping)
 }
 
 /// One dashboard.
@@ -63,6 +99,8 @@ pub struct ShowReport {
     pub mirror_legacy: Option<String>,
     /// The mirror cannot express the configured URL.
     pub mirror_warning: Option<String>,
+    /// Where devices.csv and the database number bands differently.
+    pub mapping_warnings: Vec<String>,
     /// Embedding status line.
     pub embedding: String,
     /// Where the embedding settings were written.
@@ -130,6 +168,7 @@ pub fn show(config: Option<&Config>, layout: &Layout, opts: &ShowOptions) -> Res
             .map(|s| s.trim_start().to_string())
             .map_err(Error::render("the MagicMirror entries"))
     };
+    let mapping_warnings = mapping_warnings(layout, opts, &bands);
     let embedding = match embedding_status(layout) {
         None => format!("{} not found", layout.grafana_ini().display()),
         Some(s) if s.ready() => format!("{} allows it", layout.grafana_ini().display()),
@@ -161,6 +200,7 @@ pub fn show(config: Option<&Config>, layout: &Layout, opts: &ShowOptions) -> Res
             None
         },
         mirror_warning: mirror::endpoint(public_url).warning,
+        mapping_warnings,
         embedding,
         embedding_file: layout.embedding_file().display().to_string(),
     }

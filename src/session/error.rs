@@ -1,5 +1,7 @@
 //! Why a session with a band failed, in terms a log line and a metric can use.
 
+use std::sync::Arc;
+
 use crate::link::LinkError;
 use crate::protocol::DecodeError;
 
@@ -46,10 +48,42 @@ pub enum SessionError {
         /// The last reason.
         last: String,
     },
-    /// The sink that stores samples failed; nothing was acknowledged to the band.
-    #[error("storing history failed: {0}")]
-    Sink(String),
+    /// The caller's sink stopped the fetch; the round was not acknowledged to the band.
+    #[error(transparent)]
+    Sink(#[from] SinkStop),
 }
+
+/// Why the sink handed to [`super::Session::fetch_history`] stopped it. Either way the round is
+/// not acknowledged, so the band keeps those minutes and sends them again next time.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SinkStop {
+    /// Storing failed.
+    #[error("storing history failed: {0}")]
+    Failed(Arc<dyn std::error::Error + Send + Sync>),
+    /// Stored, but the program is stopping (SIGTERM): end the fetch here.
+    #[error("stopping")]
+    Stopping,
+}
+
+impl SinkStop {
+    /// A storage failure, keeping its cause.
+    pub fn failed(e: impl std::error::Error + Send + Sync + 'static) -> SinkStop {
+        SinkStop::Failed(Arc::new(e))
+    }
+}
+
+/// Equal when the same kind; failures by their message (the cause has no `PartialEq`).
+impl PartialEq for SinkStop {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (SinkStop::Stopping, SinkStop::Stopping) => true,
+            (SinkStop::Failed(a), SinkStop::Failed(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for SinkStop {}
 
 impl SessionError {
     /// Failures of authentication (counted by the auth-failure metric).

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Session, SessionError};
+use super::{Session, SessionError, SinkStop};
 use crate::link::WriteKind;
 use crate::protocol::activity::TimedSample;
 use crate::protocol::datetime::BandDateTime;
@@ -48,7 +48,7 @@ impl Session<'_> {
     ) -> Result<FetchSummary, SessionError>
     where
         F: FnMut(Vec<TimedSample>) -> Fut,
-        Fut: Future<Output = Result<(), String>>,
+        Fut: Future<Output = Result<(), SinkStop>>,
     {
         let mut summary = FetchSummary::default();
         let mut cursor = since;
@@ -87,7 +87,7 @@ impl Session<'_> {
             let fresh: Vec<TimedSample> = samples.into_iter().filter(|s| s.ts >= cursor).collect();
             let n = fresh.len() as u64;
             if n > 0 {
-                sink(fresh).await.map_err(SessionError::Sink)?;
+                sink(fresh).await?;
             }
             self.ack().await?;
             summary.rounds += 1;

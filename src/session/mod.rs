@@ -6,7 +6,7 @@ mod error;
 mod history;
 mod live;
 
-pub use error::SessionError;
+pub use error::{SessionError, SinkStop};
 pub use history::FetchSummary;
 pub use live::{RawSelection, KEEP_ALIVE};
 

@@ -32,10 +32,11 @@ pub fn bands() -> Vec<Band> {
     ]
 }
 
-/// A configuration file with the nasty password, single-quoted the shell way.
+/// A configuration file with the nasty password, single-quoted the shell way, and a fixed
+/// household zone (the default, the machine's, would make rendered files machine-dependent).
 pub fn config_text(extra: &str) -> String {
     format!(
-        "DBNAME=miband\nDBUSER=grafana\nDBPASSWORD='{}'\nDBHOST=localhost\nDBPORT=5432\n{extra}",
+        "DBNAME=miband\nDBUSER=grafana\nDBPASSWORD='{}'\nDBHOST=localhost\nDBPORT=5432\nTIMEZONE=Europe/Madrid\n{extra}",
         NASTY_PASSWORD.replace('\'', "'\\''")
     )
 }

@@ -78,6 +78,8 @@ pub struct Config {
     pub org_id: u32,
     /// Dashboard folder ("" = General).
     pub folder: String,
+    /// The household's time zone: where per-day panels start a day.
+    pub zone: super::zone::Zone,
 }
 
 /// One problem in the file; `line` is `None` for a key that is missing altogether.
@@ -193,6 +195,22 @@ mod tests {
         assert_eq!(c.public_url, "http://localhost:3000");
         assert_eq!(c.admin, None);
         assert_eq!(c.org_id, 1);
+        assert_eq!(c.zone, crate::provision::zone::Zone::machine());
+    }
+
+    #[test]
+    fn timezone_is_checked() {
+        let c = parse(
+            &format!("{ARCO}TIMEZONE=Pacific/Auckland\n"),
+            Path::new("x.conf"),
+        )
+        .unwrap();
+        assert_eq!(c.zone.name(), "Pacific/Auckland");
+        let e = err(&format!("{ARCO}TIMEZONE='Europe/x y'\n"));
+        assert!(
+            e.contains(":6: TIMEZONE: expected the household's time zone"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::{Config, Database, GrafanaAdmin, Password, Problem};
 use crate::provision::secret::Secret;
 use crate::provision::shellvars;
+use crate::provision::zone::Zone;
 use std::path::Path;
 
 /// Every key the file may hold, with what its value must be (used in messages).
@@ -41,6 +42,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("GRAFANA_ORG", "a Grafana organisation id (1 or more)"),
     ("GRAFANA_FOLDER", "a dashboard folder name (empty: General)"),
+    (
+        "TIMEZONE",
+        "the household's time zone, an IANA name such as Europe/Madrid (default: this machine's)",
+    ),
 ];
 
 /// The assignments of a file, at most one per key.
@@ -173,6 +178,7 @@ pub(super) fn validate(
     let folder = check(values, "GRAFANA_FOLDER", false, problems, |s| {
         (!s.contains(['\n', '\r'])).then(|| s.to_string())
     });
+    let zone = check(values, "TIMEZONE", false, problems, Zone::parse);
     let admin = match (&grafana_url, admin_password) {
         (Some(url), Some(Some(password))) => Some(GrafanaAdmin {
             url: url.clone(),
@@ -205,5 +211,6 @@ pub(super) fn validate(
         admin,
         org_id: org_id.unwrap_or(1),
         folder: folder.unwrap_or_default(),
+        zone: zone.unwrap_or_else(Zone::machine),
     })
 }
