@@ -126,7 +126,7 @@ async fn connect(cfg: &config::Config) -> Result<tokio_postgres::Client, String>
     let (client, conn) = tokio::time::timeout(DB_TIMEOUT, pg.connect(tokio_postgres::NoTls))
         .await
         .map_err(|_| "no answer within 10 s".to_string())?
-        .map_err(|e| crate::store::store_error::StoreError::from_connect(e).to_string())?;
+        .map_err(|e| crate::store::error::StoreError::from_connect(e).to_string())?;
     tokio::spawn(async move {
         let _ = conn.await;
     });

@@ -22,7 +22,7 @@ use std::fmt;
 
 use tokio_postgres::Client;
 
-use super::store_error::StoreError;
+use super::error::StoreError;
 use crate::mac::Mac;
 
 /// A band's database id, the "User N" of dashboards, mirror, metrics and API. Always positive.

@@ -3,10 +3,10 @@
 
 pub mod band_id;
 pub mod db_config;
+pub mod error;
 pub mod journal;
 pub mod pgcluster;
 pub mod postgres;
 pub mod record;
 pub mod schema;
 pub mod sink;
-pub mod store_error;

@@ -15,10 +15,10 @@ use tokio_postgres::{Client, NoTls, Transaction};
 
 use super::band_id::{BandClaim, Registration};
 use super::db_config::DbConfig;
+pub use super::error::StoreError;
 use super::record::{
     BatteryReading, HeartRateReading, Record, StaticInfo, StepsReading, TimeCheck,
 };
-pub use super::store_error::StoreError;
 use crate::mac::Mac;
 use crate::protocol::activity::{TimedSample, NO_HEART_RATE};
 
