@@ -25,11 +25,13 @@
 #![forbid(unsafe_code)]
 
 pub mod action;
+pub mod api;
 pub mod ble;
 pub mod bluez;
 pub mod cli;
 pub mod collector;
 pub mod config;
+pub mod control;
 pub mod dissect;
 pub mod emulator;
 pub mod export;
@@ -37,6 +39,7 @@ pub mod import;
 pub mod link;
 pub mod mac;
 pub mod metrics;
+pub mod mqtt;
 pub mod protocol;
 pub mod provision;
 pub mod session;

@@ -105,6 +105,7 @@ fn config(
             adapter: None,
             max_concurrent_bands: 1,
             state_dir: state.to_path_buf(),
+            remote: Default::default(),
             heart_rate_measurement_interval: None,
         },
     }

@@ -103,6 +103,7 @@ fn config(pg: &PgCluster, devices: Vec<Device>, state: &std::path::Path) -> Conf
             adapter: None,
             max_concurrent_bands: 2,
             heart_rate_measurement_interval: None,
+            remote: Default::default(),
             state_dir: state.to_path_buf(),
         },
     }

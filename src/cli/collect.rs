@@ -247,6 +247,14 @@ async fn serve(
     let probe = sink.spawn_probe(std::time::Duration::from_secs(2));
     let metrics = MetricsState::new();
     collector::register_bands(&metrics, &sink, &cfg.devices).await;
+    let control = crate::control::Control::new(&cfg.devices);
+    let api = match remote_api(&cfg, &control, &metrics) {
+        Ok(api) => api,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(2);
+        }
+    };
 
     let listen = cfg.settings.metrics_listen;
     let listener = match tokio::net::TcpListener::bind(listen).await {
@@ -265,10 +273,25 @@ async fn serve(
     let server = {
         let mut stop = shutdown.clone();
         let m = metrics.clone();
-        tokio::spawn(crate::metrics::server::serve(listener, m, async move {
-            stop.recv().await;
-        }))
+        tokio::spawn(crate::metrics::server::serve_with_api(
+            listener,
+            m,
+            Some(api),
+            async move {
+                stop.recv().await;
+            },
+        ))
     };
+    let mqtt = cfg.settings.remote.mqtt.clone().map(|settings| {
+        let rx = shutdown.clone();
+        tokio::spawn(crate::mqtt::run(
+            settings,
+            cfg.devices.clone(),
+            control.clone(),
+            metrics.clone(),
+            rx,
+        ))
+    });
 
     let radio: Arc<dyn Radio> = if simulated {
         let offset = *chrono::Local::now().offset();
@@ -299,12 +322,42 @@ async fn serve(
         once,
         ..RunOptions::default()
     };
-    let summary = collector::run(cfg, opts, sink, metrics, radio, shutdown).await;
+    let summary =
+        collector::run_with_control(cfg, opts, sink, metrics, radio, control, shutdown).await;
     trigger.trigger();
     replayer.abort();
     probe.abort();
     let _ = server.await;
+    if let Some(m) = mqtt {
+        // It publishes "offline" and disconnects, or gives up after a second.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), m).await;
+    }
     Ok(summary.exit_code(once))
+}
+
+/// The API and page over the collector's state: the token from `MIBAND_API_TOKEN` or
+/// `api_token_file`, dashboard links from miband-grafana's configuration when present.
+fn remote_api(
+    cfg: &config::Config,
+    control: &crate::control::Control,
+    metrics: &MetricsState,
+) -> anyhow::Result<crate::api::Api> {
+    let remote = &cfg.settings.remote;
+    let auth =
+        crate::api::auth::Auth::load(&|k| std::env::var(k).ok(), remote.api_token_file.as_deref())?;
+    let listen = cfg.settings.metrics_listen;
+    if !auth.has_token() && !listen.ip().is_loopback() {
+        tracing::warn!(
+            "metrics_listen {listen} is not loopback and no API token is set: the API and page answer loopback clients only"
+        );
+    }
+    let grafana = crate::api::views::GrafanaLinks::load(&remote.grafana_configuration);
+    Ok(crate::api::Api::new(
+        control.clone(),
+        metrics.clone(),
+        auth,
+        grafana,
+    ))
 }
 
 /// SIGTERM and SIGINT, registered once at start.

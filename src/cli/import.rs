@@ -2,7 +2,6 @@
 //! collector's PostgreSQL. The file is checked completely before the database is touched, and
 //! everything is written in one transaction, so a failure leaves the database as it was.
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,12 +10,11 @@ use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config;
-use crate::import::gadgetbridge::{Chunk, GadgetbridgeDb, GbDevice, GbError, RowProblem};
+use crate::import::gadgetbridge::{GadgetbridgeDb, GbDevice};
+use crate::import::pipeline::{self, BandSummary, Target};
 use crate::mac::Mac;
-use crate::protocol::activity::TimedSample;
 use crate::store::band_id::{BandClaim, BandId};
 use crate::store::postgres::Store;
-use crate::store::record::BatteryReading;
 
 /// Arguments of `miband import`.
 #[derive(Debug, clap::Args)]
@@ -93,30 +91,6 @@ pub struct GadgetbridgeArgs {
     pub quiet: bool,
 }
 
-/// Rows per COPY: large enough that per-statement overhead vanishes, small enough to stream.
-pub const CHUNK_ROWS: usize = 50_000;
-
-/// What was done for one band.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BandSummary {
-    /// The band (upper-case MAC).
-    pub mac: String,
-    /// Its database id ("User N").
-    pub dev_id: i32,
-    /// Minutes added.
-    pub minutes_imported: u64,
-    /// Minutes that were stored already (by the collector or an earlier import).
-    pub minutes_present: u64,
-    /// Rows that could not be read as a minute.
-    pub minutes_rejected: u64,
-    /// Battery readings added.
-    pub battery_imported: u64,
-    /// Battery readings already stored.
-    pub battery_present: u64,
-    /// Battery rows that could not be read.
-    pub battery_rejected: u64,
-}
-
 /// Runs `miband import`; returns the exit code.
 pub fn run(args: Args) -> anyhow::Result<i32> {
     match args.source {
@@ -146,9 +120,12 @@ fn gadgetbridge(args: GadgetbridgeArgs) -> anyhow::Result<i32> {
     let db = GadgetbridgeDb::open(&args.file)?;
     let devices = db.devices()?;
     let selected = select_bands(&devices, &cfg, only.as_deref())?;
+    // Counting costs a pass over the file: only for a bar someone sees.
     let mut total = 0;
-    for d in &selected {
-        total += db.count_activity(d.id)? + db.count_battery(d.id)?;
+    if interactive() {
+        for d in &selected {
+            total += db.count_activity(d.id)? + db.count_battery(d.id)?;
+        }
     }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let summaries = rt.block_on(write(db, selected, &cfg, total))?;
@@ -223,15 +200,7 @@ fn select_bands(
     Ok(out)
 }
 
-/// What the reader thread hands the writer.
-enum Msg {
-    Activity(usize, Chunk<TimedSample>),
-    Battery(usize, Chunk<BatteryReading>),
-    Failed(GbError),
-}
-
-/// Reads on a thread of its own (SQLite is blocking) while this task writes, so reading and
-/// writing overlap.
+/// Registers the bands and runs the import with a progress bar.
 async fn write(
     db: GadgetbridgeDb,
     bands: Vec<GbDevice>,
@@ -275,96 +244,32 @@ async fn write(
             .find(|r| r.mac == *mac)
             .map(|r| r.id.get())
             .context("band registration lost a band")?;
-        summaries.push(BandSummary {
-            mac: b.mac.clone(),
+        summaries.push(Target {
+            source_id: b.id,
             dev_id,
-            ..Default::default()
+            mac: b.mac.clone(),
         });
     }
     let bar = progress_bar(total);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(4);
-    let ids: Vec<i64> = bands.iter().map(|b| b.id).collect();
-    let reader = std::thread::spawn(move || read_all(&db, &ids, &tx));
-    let mut import = store.begin_import().await?;
-    let mut problems: HashMap<usize, Vec<RowProblem>> = HashMap::new();
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            Msg::Activity(i, chunk) => {
-                let s = &mut summaries[i];
-                let n = chunk.items.len() as u64;
-                let outcome = import.activity(s.dev_id, &chunk.items).await?;
-                s.minutes_imported += outcome.inserted;
-                s.minutes_present += n - outcome.inserted;
-                s.minutes_rejected += chunk.rejected.len() as u64;
-                bar.inc(n + chunk.rejected.len() as u64);
-                problems.entry(i).or_default().extend(chunk.rejected);
-            }
-            Msg::Battery(i, chunk) => {
-                let s = &mut summaries[i];
-                let n = chunk.items.len() as u64;
-                let inserted = import.battery(s.dev_id, &chunk.items).await?;
-                s.battery_imported += inserted;
-                s.battery_present += n - inserted;
-                s.battery_rejected += chunk.rejected.len() as u64;
-                bar.inc(n + chunk.rejected.len() as u64);
-                problems.entry(i).or_default().extend(chunk.rejected);
-            }
-            // Dropping `import` rolls everything back.
-            Msg::Failed(e) => return Err(e).context("nothing was imported"),
-        }
-    }
-    let _ = reader.join();
-    import.commit().await?;
+    let done = pipeline::run(&mut store, db, &summaries, &|n| bar.inc(n))
+        .await
+        .context("nothing was imported")?;
     bar.finish_and_clear();
-    for (i, list) in problems {
+    for (mac, list) in done.iter().map(|s| (&s.mac, &s.problems)) {
         for p in list.iter().take(5) {
-            tracing::warn!("{}: row not imported: {p}", summaries[i].mac);
+            tracing::warn!("{mac}: row not imported: {p}");
         }
         if list.len() > 5 {
-            tracing::warn!(
-                "{}: {} more rows not imported",
-                summaries[i].mac,
-                list.len() - 5
-            );
+            tracing::warn!("{mac}: {} more rows not imported", list.len() - 5);
         }
     }
-    Ok(summaries)
-}
-
-fn read_all(db: &GadgetbridgeDb, ids: &[i64], tx: &tokio::sync::mpsc::Sender<Msg>) {
-    // A failed send means the writer gave up (and rolled back): stop reading.
-    let send = |m: Msg| tx.blocking_send(m).map_err(|_| ReadStop::Gone);
-    for (i, &id) in ids.iter().enumerate() {
-        let read = db
-            .for_each_activity_chunk(id, CHUNK_ROWS, |chunk| send(Msg::Activity(i, chunk)))
-            .and_then(|()| send(Msg::Battery(i, db.battery(id)?)));
-        match read {
-            Ok(()) => {}
-            Err(ReadStop::Gone) => return,
-            Err(ReadStop::Db(e)) => {
-                let _ = send(Msg::Failed(e));
-                return;
-            }
-        }
-    }
-}
-
-/// Why reading stopped early.
-enum ReadStop {
-    Gone,
-    Db(GbError),
-}
-
-impl From<GbError> for ReadStop {
-    fn from(e: GbError) -> ReadStop {
-        ReadStop::Db(e)
-    }
+    Ok(done)
 }
 
 /// A bar on stderr when a person is watching; hidden in scripts, pipes and logs.
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::new(total);
-    if std::io::stderr().is_terminal() && std::io::stdout().is_terminal() {
+    if interactive() {
         bar.set_draw_target(ProgressDrawTarget::stderr());
         if let Ok(style) =
             ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)")
@@ -375,4 +280,9 @@ fn progress_bar(total: u64) -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar
+}
+
+/// Is a person watching (stdout and stderr both terminals)?
+fn interactive() -> bool {
+    std::io::stderr().is_terminal() && std::io::stdout().is_terminal()
 }

@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::config::{Config, Device};
+use crate::control::{Control, Job as ControlJob, Outcome};
 use crate::mac::Mac;
 use crate::metrics::snapshot::{BandLabels, BandSnapshot, MetricsState};
 use crate::shutdown::Shutdown;
@@ -87,6 +88,7 @@ struct Shared {
     metrics: MetricsState,
     radio: Arc<dyn Radio>,
     slots: Semaphore,
+    control: Control,
 }
 
 /// The database settings of a configuration.
@@ -157,6 +159,20 @@ pub async fn run(
     sink: Arc<Sink>,
     metrics: MetricsState,
     radio: Arc<dyn Radio>,
+    shutdown: Shutdown,
+) -> RunSummary {
+    let control = Control::new(&config.devices);
+    run_with_control(config, opts, sink, metrics, radio, control, shutdown).await
+}
+
+/// [`run`], taking remote actions from `control` (the API and MQTT queue them there).
+pub async fn run_with_control(
+    config: Config,
+    opts: RunOptions,
+    sink: Arc<Sink>,
+    metrics: MetricsState,
+    radio: Arc<dyn Radio>,
+    control: Control,
     mut shutdown: Shutdown,
 ) -> RunSummary {
     let slots = config.settings.max_concurrent_bands.max(1);
@@ -167,6 +183,7 @@ pub async fn run(
         radio,
         slots: Semaphore::new(slots),
         config,
+        control,
     });
     let stats_task = tokio::spawn(mirror_sink_stats(shared.clone()));
     let mut workers = tokio::task::JoinSet::new();
@@ -205,6 +222,9 @@ pub async fn run(
             break;
         }
     }
+    shared
+        .control
+        .fail_all("the collector stopped before the job ran");
     // Waits for a write in progress; afterwards nothing more is written.
     shared.sink.shutdown().await;
     stats_task.abort();
@@ -247,12 +267,35 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
     // sooner than its interval but never more often than this backoff allows.
     let mut fetch_backoff = Backoff::new(shared.opts.backoff_min, s.activity_timeout);
     let mut static_info_stored = false;
+    let mac = device.mac;
+    let control = &shared.control;
+    let wake = control.wake_handle(mac);
+    // Queued actions are tried at once, but after a failed attempt no sooner than the backoff
+    // says (a band that is away costs one connection attempt per backoff step, not a loop).
+    let mut actions_not_before = Instant::now();
     let mut hr_interval_set = false;
     loop {
-        let wake = schedule.next_due();
+        if shutdown.is_shutdown() {
+            return false;
+        }
+        let now = Instant::now();
+        let mut wake_at = schedule.next_due();
+        if control.has_queued(mac) {
+            wake_at = wake_at.min(actions_not_before.max(now));
+        }
+        if let Some(deadline) = control.next_deadline(mac) {
+            wake_at = wake_at.min(instant_of(deadline));
+        }
         tokio::select! {
-            _ = tokio::time::sleep_until(wake) => {}
+            _ = tokio::time::sleep_until(wake_at) => {}
+            _ = wake.notified() => {}
             _ = shutdown.recv() => return false,
+        }
+        control.expire(mac, "the band was not reached before the job's deadline");
+        let now = Instant::now();
+        let actions_ready = control.has_queued(mac) && now >= actions_not_before;
+        if schedule.due(now).is_empty() && !actions_ready {
+            continue;
         }
         // Waiting for a slot (another band holds it) ends on SIGTERM too.
         let _slot = tokio::select! {
@@ -262,16 +305,25 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
             },
             _ = shutdown.recv() => return false,
         };
-        let jobs = schedule.due(Instant::now());
-        if jobs.is_empty() {
-            continue;
+        let actions = if actions_ready {
+            control.start_jobs(mac)
+        } else {
+            Vec::new()
+        };
+        let mut jobs = schedule.due(Instant::now());
+        if actions
+            .iter()
+            .any(|j| crate::control::action::is_sync(&j.action))
+        {
+            jobs = Job::ALL.to_vec();
         }
         tracing::debug!(band = %device.mac, jobs = ?jobs, "connecting");
         let fresh = Fresh {
             static_info: !static_info_stored,
             hr_interval: !hr_interval_set,
         };
-        let ok = match attempt(&shared, &device, &jobs, fresh, &shutdown).await {
+        let result = attempt(&shared, &device, &jobs, actions, fresh, &shutdown).await;
+        let ok = match result {
             Ok(report) => {
                 static_info_stored |= report.static_info;
                 hr_interval_set |= report.hr_interval_set;
@@ -289,7 +341,11 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
                     Some(_) => fetch_backoff.reset(),
                     None => {}
                 }
-                tracing::info!(band = %device.mac, samples = report.samples, jobs = ?report.done, "sync done");
+                actions_not_before = now;
+                if !jobs.is_empty() {
+                    tracing::info!(band = %device.mac, samples = report.samples, jobs = ?report.done, "sync done");
+                }
+                control.update_info(mac, |i| i.last_outcome = Some(outcome(None)));
                 true
             }
             Err(msg) => {
@@ -302,6 +358,10 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
                     None => tracing::info!(band = %device.mac, "sync interrupted: stopping"),
                 }
                 schedule.retry_after(Instant::now(), wait);
+                actions_not_before = Instant::now() + wait;
+                control.update_info(mac, |i| {
+                    i.last_outcome = Some(outcome(Some(msg.to_string())))
+                });
                 false
             }
         };
@@ -309,6 +369,22 @@ async fn band_worker(shared: Arc<Shared>, device: Device, mut shutdown: Shutdown
             return ok;
         }
     }
+}
+
+fn outcome(error: Option<String>) -> Outcome {
+    Outcome {
+        ok: error.is_none(),
+        at: chrono::Utc::now(),
+        error,
+    }
+}
+
+/// The tokio instant of a wall-clock time (now, if it has passed).
+fn instant_of(t: std::time::SystemTime) -> Instant {
+    let ahead = t
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    Instant::now() + ahead
 }
 
 /// What a failed sync's log line says about what happens next.
@@ -368,20 +444,27 @@ enum AttemptError {
     },
 }
 
-/// Connects and syncs.
+/// Connects and syncs. Remote actions (`actions`, already marked running) run first, each in
+/// its own authenticated session; then the scheduled `jobs`, if any. A connection failure puts
+/// the actions back in the queue, where they wait for the next attempt or their deadline.
 async fn attempt(
     shared: &Shared,
     device: &Device,
     jobs: &[Job],
+    actions: Vec<ControlJob>,
     fresh: Fresh,
     shutdown: &Shutdown,
 ) -> Result<sync::SyncReport, AttemptError> {
     let mac = device.mac;
+    let control = &shared.control;
     let mut stop = shutdown.clone();
     // A scan or connect in progress ends on SIGTERM instead of running to its timeout.
     let connect = tokio::select! {
         r = tokio::time::timeout(shared.opts.connect_timeout, shared.radio.connect(mac)) => r,
-        _ = stop.recv() => return Err(AttemptError::Sync { mac, source: SyncError::Stopping }),
+        _ = stop.recv() => {
+            control.requeue(actions);
+            return Err(AttemptError::Sync { mac, source: SyncError::Stopping });
+        }
     };
     let link = match connect {
         Ok(Ok(l)) => l,
@@ -389,18 +472,68 @@ async fn attempt(
             shared
                 .metrics
                 .update_band(mac, BandSnapshot::connection_failed);
+            control.requeue(actions);
+            control.band_changed(mac);
             return Err(e.into());
         }
         Err(_) => {
             shared
                 .metrics
                 .update_band(mac, BandSnapshot::connection_failed);
+            control.requeue(actions);
+            control.band_changed(mac);
             return Err(AttemptError::ConnectTimeout {
                 mac,
                 secs: shared.opts.connect_timeout.as_secs(),
             });
         }
     };
+    let name = link.device_name().await;
+    if let Some(model) = name.as_deref().and_then(crate::control::model_of) {
+        control.update_info(mac, |i| i.model = Some(model.to_string()));
+    }
+    let mut syncs = Vec::new();
+    for job in actions {
+        if crate::control::action::is_sync(&job.action) {
+            syncs.push(job);
+            continue;
+        }
+        let opts = crate::session::SessionOptions {
+            sample_size: crate::protocol::activity::SampleSize::for_band_name(
+                name.as_deref().unwrap_or(""),
+            ),
+            ..Default::default()
+        };
+        let run = crate::control::action::execute(link.as_ref(), &device.key, opts, &job.action);
+        let result = tokio::select! {
+            r = tokio::time::timeout(shared.opts.sync_timeout, run) => {
+                r.unwrap_or_else(|_| Err("the band did not finish in time".into()))
+            }
+            _ = stop.recv() => Err("the collector is stopping".into()),
+        };
+        if let (crate::control::Action::HeartRate, Ok(v)) = (&job.action, &result) {
+            if let Some(bpm) = v.get("bpm").and_then(|b| b.as_u64()) {
+                let bpm = bpm.min(u64::from(u8::MAX)) as u8;
+                shared
+                    .metrics
+                    .update_band(mac, |b| b.readings.heart_rate_bpm = Some(bpm));
+                control.publish(crate::control::Event::HeartRate {
+                    mac,
+                    bpm: bpm.into(),
+                });
+            }
+        }
+        if result.is_ok() {
+            // The band answered and took the key: it is up, even without a sync.
+            shared.metrics.update_band(mac, |b| b.mark_up());
+        }
+        control.finish(job.id, result);
+    }
+    if jobs.is_empty() {
+        let _ = link.disconnect().await;
+        control.band_changed(mac);
+        return Ok(sync::SyncReport::default());
+    }
     let ctx = SyncContext {
         device,
         sink: &shared.sink,
@@ -433,7 +566,21 @@ async fn attempt(
                 .update_band(mac, BandSnapshot::connection_failed);
         }
     }
-    result.map_err(|source| AttemptError::Sync { mac, source })
+    let result = result.map_err(|source| AttemptError::Sync { mac, source });
+    if let Ok(r) = &result {
+        if let Some(fw) = &r.firmware {
+            control.update_info(mac, |i| i.firmware = Some(fw.clone()));
+        }
+    }
+    for job in syncs {
+        let outcome = match &result {
+            Ok(r) => Ok(serde_json::json!({ "samples": r.samples, "jobs": r.done.len() })),
+            Err(e) => Err(e.to_string()),
+        };
+        control.finish(job.id, outcome);
+    }
+    control.band_changed(mac);
+    result
 }
 
 #[cfg(test)]

@@ -19,6 +19,11 @@ pub enum Job {
     TimeCheck,
 }
 
+impl Job {
+    /// Every job (what "sync now" does).
+    pub const ALL: [Job; 4] = [Job::Activity, Job::Battery, Job::HeartRate, Job::TimeCheck];
+}
+
 /// The intervals, from the settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Intervals {

@@ -61,6 +61,8 @@ pub struct SyncReport {
     pub fetch: Option<FetchOutcome>,
     /// Whether the heart-rate measurement went unanswered (band not worn).
     pub heart_rate_missing: bool,
+    /// The firmware revision, when static info was read.
+    pub firmware: Option<String>,
     /// Whether the heart-rate interval was set.
     pub hr_interval_set: bool,
 }
@@ -152,6 +154,7 @@ pub async fn sync_band(
             firmware = info.software_revision.as_deref().unwrap_or("?"),
             "band identified"
         );
+        report.firmware = info.software_revision.clone();
         let rec = StaticInfo {
             // GAP's device name; the model's name when the link does not know it.
             name: name.clone().or_else(|| model.map(|m| m.name().to_string())),

@@ -12,6 +12,7 @@ mod duration;
 mod error;
 mod fields;
 mod json_keys;
+mod mqtt;
 mod password;
 mod secret;
 mod settings;
@@ -27,9 +28,10 @@ pub use devices::{
 };
 pub use duration::{parse_duration, DurationError};
 pub use error::{ConfigErrors, Diagnostic};
+pub use mqtt::MqttSettings;
 pub use secret::Secret;
 pub use settings::{
-    Database, Settings, UpdateMode, DEFAULT_MAX_CONCURRENT_BANDS, DEFAULT_METRICS_LISTEN,
+    Database, Remote, Settings, UpdateMode, DEFAULT_MAX_CONCURRENT_BANDS, DEFAULT_METRICS_LISTEN,
     DEFAULT_STATE_DIR, MAX_CONCURRENT_BANDS, MIN_INTERVAL,
 };
 

@@ -54,6 +54,33 @@ pub struct Settings {
     /// the phone switched off nothing else sets it, and without it the per-minute history
     /// carries no heart rate.
     pub heart_rate_measurement_interval: Option<u8>,
+    /// The API, the page and MQTT.
+    pub remote: Remote,
+}
+
+/// Where miband-grafana's configuration is read from for the page's dashboard links, unless
+/// `grafana_configuration` says otherwise.
+pub const DEFAULT_GRAFANA_CONFIGURATION: &str = "/etc/miband-grafana/configuration.conf";
+
+/// Settings of the remote interfaces: the REST API and page (on `metrics_listen`) and MQTT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    /// `api_token_file`: a file holding the API token (`MIBAND_API_TOKEN` takes precedence).
+    pub api_token_file: Option<PathBuf>,
+    /// `grafana_configuration`: miband-grafana's configuration, for dashboard links.
+    pub grafana_configuration: PathBuf,
+    /// `mqtt`, when MQTT is on.
+    pub mqtt: Option<super::mqtt::MqttSettings>,
+}
+
+impl Default for Remote {
+    fn default() -> Self {
+        Remote {
+            api_token_file: None,
+            grafana_configuration: PathBuf::from(DEFAULT_GRAFANA_CONFIGURATION),
+            mqtt: None,
+        }
+    }
 }
 
 /// The PostgreSQL connection (`db_*` keys).
@@ -225,6 +252,22 @@ fn read_settings(f: &mut Fields, env: &dyn Fn(&str) -> Option<String>) -> Option
         Some(Some(m)) => Some(u8::try_from(m).ok()),
     };
     let [activity_timeout, battery_timeout, heart_rate_timeout, time_check_timeout] = timeouts;
+    let api_token_file = f
+        .optional_string(
+            "api_token_file",
+            "a non-empty string, the path of a file holding the API token",
+        )
+        .map(PathBuf::from);
+    let grafana_configuration = f
+        .optional_string(
+            "grafana_configuration",
+            "a non-empty string, the path of miband-grafana's configuration",
+        )
+        .map_or_else(
+            || PathBuf::from(DEFAULT_GRAFANA_CONFIGURATION),
+            PathBuf::from,
+        );
+    let mqtt = super::mqtt::read(f, env);
     Some(Settings {
         database: Database {
             name: name?,
@@ -242,6 +285,11 @@ fn read_settings(f: &mut Fields, env: &dyn Fn(&str) -> Option<String>) -> Option
         adapter,
         max_concurrent_bands: usize::try_from(max_concurrent_bands?).ok()?,
         state_dir: PathBuf::from(state_dir.unwrap_or_else(|| DEFAULT_STATE_DIR.into())),
+        remote: Remote {
+            api_token_file,
+            grafana_configuration,
+            mqtt: mqtt.ok()?,
+        },
         heart_rate_measurement_interval: hr_interval?,
     })
 }

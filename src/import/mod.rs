@@ -7,6 +7,7 @@
 
 pub mod gadgetbridge;
 pub mod mifit;
+pub mod pipeline;
 
 use std::path::{Path, PathBuf};
 

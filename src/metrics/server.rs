@@ -6,12 +6,13 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, VARY};
 use hyper::server::conn::http1;
@@ -25,6 +26,7 @@ use tokio::task::{AbortHandle, JoinSet};
 use super::exporter::Exporter;
 use super::format;
 use super::snapshot::MetricsState;
+use crate::api::Api;
 
 /// A client that sends no complete request head in this time is dropped (slow-loris guard).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -121,6 +123,28 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()>,
     limits: ServerLimits,
 ) -> std::io::Result<()> {
+    serve_api_with(listener, state, None, shutdown, limits).await
+}
+
+/// [`serve`], with the REST API, its events and the status page ([`crate::api`]) on the same
+/// listener when `api` is given.
+pub async fn serve_with_api(
+    listener: TcpListener,
+    state: MetricsState,
+    api: Option<Api>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    serve_api_with(listener, state, api, shutdown, ServerLimits::default()).await
+}
+
+/// [`serve_with`] and [`serve_with_api`] in one.
+pub async fn serve_api_with(
+    listener: TcpListener,
+    state: MetricsState,
+    api: Option<Api>,
+    shutdown: impl Future<Output = ()>,
+    limits: ServerLimits,
+) -> std::io::Result<()> {
     let exporter = Arc::new(Exporter::new(state));
     let epoch = Instant::now();
     let mut connections = JoinSet::new();
@@ -134,7 +158,7 @@ pub async fn serve_with(
         tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     backoff = Duration::ZERO;
                     // Make room first, and wait until the sockets are really closed: an abort
                     // takes effect only when the task is next polled, and a burst of clients
@@ -150,6 +174,7 @@ pub async fn serve_with(
                     let abort = connections.spawn(serve_connection(
                         stream,
                         Arc::clone(&exporter),
+                        (api.clone(), peer),
                         Arc::clone(&last_active),
                         epoch,
                         limits.idle_timeout,
@@ -206,6 +231,7 @@ fn millis_since(epoch: Instant) -> u64 {
 async fn serve_connection(
     stream: tokio::net::TcpStream,
     exporter: Arc<Exporter>,
+    api: (Option<Api>, SocketAddr),
     last_active: Arc<AtomicU64>,
     epoch: Instant,
     idle_timeout: Duration,
@@ -214,9 +240,26 @@ async fn serve_connection(
     let activity = Arc::clone(&last_active);
     let service = service_fn(move |request: Request<Incoming>| {
         activity.store(millis_since(epoch), Ordering::Relaxed);
-        let accept = request.headers().get(ACCEPT).and_then(|v| v.to_str().ok());
-        let response = respond(&exporter, request.method(), request.uri().path(), accept);
-        async move { Ok::<_, Infallible>(response) }
+        let peer = api.1;
+        let api = api.0.clone().filter(|_| Api::handles(request.uri().path()));
+        let exporter = Arc::clone(&exporter);
+        let accept = request
+            .headers()
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        async move {
+            Ok::<_, Infallible>(match api {
+                Some(api) => api.handle(request, peer).await,
+                None => respond(
+                    &exporter,
+                    request.method(),
+                    request.uri().path(),
+                    accept.as_deref(),
+                )
+                .map(BodyExt::boxed),
+            })
+        }
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())

@@ -339,8 +339,8 @@ impl Store {
 
 /// The collector's ingest path, shared with bulk imports: binary COPY into the staging table,
 /// `INSERT .. SELECT .. ON CONFLICT (dev_id, ts) DO NOTHING`, `last_activity_ts` moved to the
-/// newest minute (never back). The staging table is emptied afterwards so several calls can
-/// share one transaction.
+/// newest minute (never back). The staging table empties at commit; [`Import::activity`]
+/// empties it itself because its calls share one transaction.
 async fn store_minutes(
     tx: &Transaction<'_>,
     dev_id: i32,
@@ -388,9 +388,6 @@ async fn store_minutes(
         )
         .await
         .map_err(q)?;
-    tx.batch_execute("TRUNCATE miband_staging_activity")
-        .await
-        .map_err(q)?;
     Ok(IngestOutcome {
         inserted,
         cursor: row.get(0),
@@ -424,7 +421,12 @@ impl Import<'_> {
         dev_id: i32,
         samples: &[TimedSample],
     ) -> Result<IngestOutcome, StoreError> {
-        store_minutes(&self.tx, dev_id, samples).await
+        let outcome = store_minutes(&self.tx, dev_id, samples).await?;
+        self.tx
+            .batch_execute("TRUNCATE miband_staging_activity")
+            .await
+            .map_err(StoreError::from_query)?;
+        Ok(outcome)
     }
 
     /// Adds battery readings not stored yet (same band and timestamp: kept once, as
