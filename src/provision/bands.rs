@@ -29,45 +29,20 @@ impl Band {
     }
 }
 
-/// Reads every band, ordered by id.
+/// Reads every band, ordered by id: the store's User N ↔ MAC ↔ name mapping
+/// ([`crate::store::band_id::read_mapping`], the one query for it), in provisioning's shape.
 ///
 /// The display name from devices.csv (`mibandrecord.name`, which the collector's second migration
 /// adds) wins over the device name the band reports; a database miband-dc made and our collector
-/// never touched has no such column, so it is looked for first.
+/// never touched has no such column, and the mapping query copes with that.
 pub async fn read(client: &tokio_postgres::Client) -> Result<Vec<Band>, tokio_postgres::Error> {
-    let has_name: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM information_schema.columns
-             WHERE table_name = 'mibandrecord' AND column_name = 'name'
-               AND table_schema = current_schema())",
-            &[],
-        )
+    Ok(crate::store::band_id::read_mapping(client)
         .await?
-        .get(0);
-    let name = if has_name {
-        "COALESCE(NULLIF(r.name, ''), NULLIF(s.name, ''))"
-    } else {
-        "NULLIF(s.name, '')"
-    };
-    let rows = client
-        .query(
-            &format!(
-                "SELECT r.id, r.mac, {name}
-             FROM mibandrecord r
-             LEFT JOIN LATERAL (
-               SELECT name FROM mibandstaticinfo WHERE dev_id = r.id ORDER BY id DESC LIMIT 1
-             ) s ON true
-             ORDER BY r.id"
-            ),
-            &[],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Band {
-            id: r.get(0),
-            mac: r.get(1),
-            name: r.get(2),
+        .into_iter()
+        .map(|b| Band {
+            id: b.id.get(),
+            mac: b.mac,
+            name: b.name,
         })
         .collect())
 }
